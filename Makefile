@@ -1,0 +1,33 @@
+# The two set-up commands of the README. Both create .venv when it is missing and install into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# CPU PyTorch from this machine's disk, installed first: a bare `torch` requirement would pull a
+# multi-GB CUDA build, while this pin satisfies every extra's `torch>=` range.
+TORCH := torch==2.13.0
+# The extras whose code the test suite exercises.
+TEST_EXTRAS := test,llm,ray
+STAMP := $(VENV)/.installed
+
+.PHONY: bench test install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml Makefile
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e ".[$(TEST_EXTRAS)]"
+	touch $@
+
+install: $(STAMP)
+
+bench: $(STAMP)
+	$(VENV)/bin/palaestra bench
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

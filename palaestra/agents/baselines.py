@@ -1,0 +1,42 @@
+"""Scripted agents: ``random`` (a floor to beat) and ``expert`` (reads the world; a ceiling to reach)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from palaestra.agents.base import ScriptedAgent
+
+
+class RandomAgent(ScriptedAgent):
+    """Sends a uniformly random legal action, or random text where actions are not a finite list."""
+
+    name = "random"
+
+    def __init__(self, env: gym.Env, seed: int | None = None):
+        super().__init__()
+        self.env = env.unwrapped
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observation: Any) -> str:
+        actions = self.env.valid_actions()
+        if actions:
+            return actions[int(self.rng.integers(len(actions)))]
+        return self.env.action_space.sample()
+
+
+class ExpertAgent(ScriptedAgent):
+    """Plays the env's own expert, which sees the whole world (``TextEnv.expert_action``)."""
+
+    name = "expert"
+
+    def __init__(self, env: gym.Env):
+        super().__init__()
+        self.env = env.unwrapped
+        if not hasattr(self.env, "expert_action"):
+            raise ValueError(f"{type(self.env).__name__} has no expert")
+
+    def act(self, observation: Any) -> str:
+        return self.env.expert_action()

@@ -1,0 +1,55 @@
+"""Agent specs: strings such as ``random``, ``expert`` or ``openai:MODEL`` that name an agent.
+
+``agent_factory(spec, **options)`` parses a spec once (so a model or client is built once per run)
+and returns a factory; ``factory(env, seed=episode_seed)`` gives a fresh agent for one episode, whose
+own randomness (if any) comes from that seed, so a run is reproducible whatever the episode order.
+Backends register a builder for their spec prefix with ``register_agent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+
+from palaestra.agents.base import Agent
+from palaestra.agents.baselines import ExpertAgent, RandomAgent
+
+AgentFactory = Callable[..., Agent]  # (env, *, seed=None) -> Agent
+# prefix -> builder(argument after the colon, **options) -> factory
+_BUILDERS: dict[str, Callable[..., AgentFactory]] = {}
+
+
+def register_agent(prefix: str, builder: Callable[..., AgentFactory]) -> None:
+    _BUILDERS[prefix] = builder
+
+
+def agent_prefixes() -> list[str]:
+    return sorted(_BUILDERS)
+
+
+def agent_factory(spec: str, **options: Any) -> AgentFactory:
+    """The factory for ``spec`` (``prefix`` or ``prefix:argument``); ValueError for an unknown prefix."""
+    prefix, _, argument = spec.partition(":")
+    builder = _BUILDERS.get(prefix)
+    if builder is None:
+        raise ValueError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
+    return builder(argument, **options)
+
+
+def make_agent(spec: str, env: gym.Env, *, seed: int | None = None, **options: Any) -> Agent:
+    """One agent for ``env``: ``agent_factory(spec, **options)(env, seed=seed)``."""
+    return agent_factory(spec, **options)(env, seed=seed)
+
+
+def _random(argument: str, **_: Any) -> AgentFactory:
+    return lambda env, seed=None: RandomAgent(env, seed=seed)
+
+
+def _expert(argument: str, **_: Any) -> AgentFactory:
+    return lambda env, seed=None: ExpertAgent(env)
+
+
+register_agent("random", _random)
+register_agent("expert", _expert)

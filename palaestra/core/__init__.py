@@ -1,0 +1,23 @@
+"""The contract every palaestra env follows. Imports nothing else of the project."""
+
+from palaestra.core import info
+from palaestra.core.actions import ActionError, extract_action, normalize
+from palaestra.core.env import SPLITS, TextEnv, split_seed, state_hash
+from palaestra.core.registry import EnvEntry, env_entry, register_env, registered_envs
+from palaestra.core.spaces import UnicodeText
+
+__all__ = [
+    "ActionError",
+    "EnvEntry",
+    "SPLITS",
+    "TextEnv",
+    "UnicodeText",
+    "env_entry",
+    "extract_action",
+    "info",
+    "normalize",
+    "register_env",
+    "registered_envs",
+    "split_seed",
+    "state_hash",
+]

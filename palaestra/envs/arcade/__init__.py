@@ -1,0 +1,3 @@
+"""Arcade games with text and image views (ViGaL-style): each game registers its ids on import."""
+
+from palaestra.envs.arcade import snake  # noqa: F401

@@ -1,0 +1,100 @@
+"""Offscreen drawing of grid games: cell codes become tiles in an RGB image.
+
+``TilePainter`` keeps the last image and the codes it shows, and redraws only the cells whose code
+changed, so a step costs a few tile copies rather than a whole frame. Tiles are drawn once per
+painter with numpy (shapes) and Pillow (labels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+Color = tuple[int, int, int]
+BACKGROUND: Color = (24, 26, 33)
+GRID_LINE: Color = (40, 44, 54)
+
+
+class TilePainter:
+    """Draws a ``rows x cols`` grid of codes, one tile per code, centred in an ``(height, width)`` image.
+
+    Args:
+        tiles: ``(K, cell, cell, 3)`` uint8 array; code ``k`` is drawn as ``tiles[k]``.
+    """
+
+    def __init__(self, rows: int, cols: int, tiles: np.ndarray, image_shape: tuple[int, int]):
+        self.rows, self.cols = rows, cols
+        self.tiles = tiles
+        self.cell = tiles.shape[1]
+        height, width = image_shape
+        if self.cell * rows > height or self.cell * cols > width:
+            raise ValueError(f"{rows}x{cols} tiles of {self.cell}px do not fit in {height}x{width}")
+        self.top = (height - self.cell * rows) // 2
+        self.left = (width - self.cell * cols) // 2
+        self.image = np.empty((height, width, 3), np.uint8)
+        self.image[:] = BACKGROUND
+        self._shown = np.full(rows * cols, -1, np.int16)
+
+    @staticmethod
+    def cell_size(rows: int, cols: int, image_shape: tuple[int, int]) -> int:
+        """The largest tile size that fits the grid in the image."""
+        return min(image_shape[0] // rows, image_shape[1] // cols)
+
+    def draw(self, codes: bytes | bytearray | np.ndarray) -> np.ndarray:
+        """Update the image to show ``codes`` (row-major, one per cell) and return it (not a copy)."""
+        codes = np.frombuffer(codes, np.uint8) if isinstance(codes, (bytes, bytearray)) else codes.ravel()
+        changed = np.flatnonzero(codes != self._shown)
+        c = self.cell
+        for index in changed.tolist():
+            y = self.top + (index // self.cols) * c
+            x = self.left + (index % self.cols) * c
+            self.image[y : y + c, x : x + c] = self.tiles[codes[index]]
+        self._shown[changed] = codes[changed]
+        return self.image
+
+
+# -- tiles ------------------------------------------------------------------------------------------
+def blank(cell: int, color: Color = BACKGROUND) -> np.ndarray:
+    """A tile of one color with a one-pixel grid line on its right and bottom edges."""
+    tile = np.empty((cell, cell, 3), np.uint8)
+    tile[:] = color
+    tile[-1, :] = GRID_LINE
+    tile[:, -1] = GRID_LINE
+    return tile
+
+
+def square(cell: int, color: Color, inset: float = 0.08, base: np.ndarray | None = None) -> np.ndarray:
+    """A filled square, ``inset`` of the cell away from each edge."""
+    tile = blank(cell) if base is None else base.copy()
+    m = max(1, round(cell * inset))
+    tile[m : cell - m, m : cell - m] = color
+    return tile
+
+
+def disc(cell: int, color: Color, radius: float = 0.35, base: np.ndarray | None = None,
+         center: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """A filled disc of ``radius`` (a fraction of the cell) at ``center`` (fractions of the cell)."""
+    tile = blank(cell) if base is None else base.copy()
+    yy, xx = np.mgrid[0:cell, 0:cell] + 0.5
+    inside = (yy - center[1] * cell) ** 2 + (xx - center[0] * cell) ** 2 <= (radius * cell) ** 2
+    tile[inside] = color
+    return tile
+
+
+def label(cell: int, text: str, color: Color, base: np.ndarray | None = None) -> np.ndarray:
+    """``text`` centred on the tile, in Pillow's built-in font scaled to the cell."""
+    tile = blank(cell) if base is None else base.copy()
+    image = Image.fromarray(tile)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(8, int(cell * (0.6 if len(text) < 3 else 0.4))))
+    box = draw.textbbox((0, 0), text, font=font)
+    x = (cell - (box[2] - box[0])) / 2 - box[0]
+    y = (cell - (box[3] - box[1])) / 2 - box[1]
+    draw.text((x, y), text, fill=color, font=font)
+    return np.asarray(image)
+
+
+def stack(tiles: Sequence[np.ndarray]) -> np.ndarray:
+    return np.stack(tiles).astype(np.uint8)

@@ -1,0 +1,154 @@
+"""``Snake-Text-v0`` and ``Snake-Vision-v0``: the two-snake game that ViGaL trains on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.envs.arcade.painter import TilePainter
+from palaestra.envs.arcade.snake import view
+from palaestra.envs.arcade.snake.expert import expert_move
+from palaestra.envs.arcade.snake.world import DIRECTIONS, OPPONENTS, SnakeWorld
+
+# name -> direction index: the four names and the aliases a person or a model reaches for.
+_ALIASES = (
+    ("up", "u", "north", "↑"),
+    ("right", "r", "east", "→"),
+    ("down", "d", "south", "↓"),
+    ("left", "l", "west", "←"),
+)
+MOVES: dict[str, int] = {
+    f"{verb}{name}": index
+    for index, names in enumerate(_ALIASES)
+    for name in names
+    for verb in ("", "move ", "go ")
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "easy": {"size": 8, "opponent": "none", "num_apples": 3, "target_apples": 5},
+    "medium": {"size": 10, "opponent": "greedy", "num_apples": 2, "target_apples": 10},
+    "hard": {"size": 12, "opponent": "greedy", "num_apples": 1, "target_apples": 15},
+}
+
+
+def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
+    """The preset's settings with every explicitly given (non-None) override applied."""
+    if difficulty not in PRESETS:
+        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
+    settings = dict(PRESETS[difficulty])
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    return settings
+
+
+def parse_move(text: str) -> int:
+    move = MOVES.get(normalize(text).strip(" .!\"'`*"))
+    if move is None:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")
+    return move
+
+
+class SnakeEnv(TextEnv):
+    """Snake on an N x N board against an optional opponent snake.
+
+    Observation: the board as text (legend, coordinates, status); with ``vision=True`` a dict with
+    that text and an RGB image of the board. Action: ``up``, ``down``, ``left`` or ``right``
+    (also ``north``/``east``/``south``/``west``, arrows, ``u``/``r``/``d``/``l``, ``move up``).
+    Reward: +1 per apple eaten, -1 on death, ``invalid_action_reward`` for an unparsable action.
+    The episode ends when the snake dies or has eaten ``target_apples`` (success).
+    Score: 0.8 * min(1, eaten / target_apples) + 0.2 if alive at the end.
+
+    Example:
+        >>> import gymnasium as gym, palaestra
+        >>> env = gym.make("Snake-Text-v0", opponent="none")
+        >>> obs, info = env.reset(seed=0)
+        >>> obs, reward, terminated, truncated, info = env.step("<action>up</action>")
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 8}
+
+    def __init__(
+        self,
+        *,
+        difficulty: str = "medium",
+        size: int | None = None,
+        opponent: str | None = None,
+        num_apples: int | None = None,
+        target_apples: int | None = None,
+        image_size: int = 256,
+        **base: Any,
+    ):
+        settings = resolve_preset(
+            difficulty, size=size, opponent=opponent, num_apples=num_apples, target_apples=target_apples
+        )
+        if settings["opponent"] not in OPPONENTS:
+            raise ValueError(f"opponent must be one of {OPPONENTS}, got {settings['opponent']!r}")
+        self.settings = settings
+        self.image_shape = (image_size, image_size)
+        super().__init__(**base)
+        self._text = view.BoardText(settings["size"])
+        self._painter: TilePainter | None = None
+        self.world: SnakeWorld | None = None
+
+    # -- world ----------------------------------------------------------------------------------
+    def _new_episode(self, options: dict[str, Any]) -> None:
+        self.world = SnakeWorld(rng=self.np_random, **self.settings)
+
+    def _parse(self, text: str) -> int:
+        return parse_move(text)
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        eaten, died = self.world.step(action)
+        if died:
+            return -1.0, True
+        return float(eaten), self.world.apples_eaten >= self.world.target_apples
+
+    def _outcome(self) -> tuple[bool, float]:
+        w = self.world
+        progress = min(1.0, w.apples_eaten / w.target_apples)
+        return progress >= 1.0, 0.8 * progress + (0.2 if w.alive else 0.0)
+
+    def _state_bytes(self) -> bytes:
+        return self.world.state_bytes()
+
+    def valid_actions(self) -> list[str]:
+        return list(DIRECTIONS)
+
+    def expert_action(self) -> str:
+        return DIRECTIONS[expert_move(self.world)]
+
+    def _extra_info(self) -> dict[str, Any]:
+        return {"apples_eaten": self.world.apples_eaten, "alive": self.world.alive}
+
+    # -- language -------------------------------------------------------------------------------
+    def _describe(self) -> str:
+        w = self.world
+        return (
+            f"Turn {self.turn}.\n{self._text.board(w)}\n{view.LEGEND}\n{self._text.status(w)}"
+        )
+
+    def _instructions(self) -> str:
+        s = self.settings
+        enemy = {
+            "none": "You are alone on the board.",
+            "random": "An enemy snake (E/e) moves at random among its safe moves.",
+            "greedy": "An enemy snake (E/e) heads for the nearest apple, avoiding certain death.",
+        }[s["opponent"]]
+        return (
+            f"You control a snake (Y is its head, y its body) on a {s['size']}x{s['size']} board. "
+            f"{enemy} Both snakes move one cell per turn at the same time. Eating an apple (A) "
+            "grows your snake by one and scores +1; a new apple appears. You die (-1, game over) if "
+            "your head leaves the board, enters any cell a snake occupies now (your own tail tip "
+            "excepted, as it moves away), or meets the enemy head in the same cell. Reversing into "
+            f"your own neck is death. Eat {s['target_apples']} apples to win.\n"
+            f"{view.AXES}\n"
+            "Each turn, answer with one move: up, down, left or right. You may think first; put the "
+            "move in an action tag, for example: <action>left</action>"
+        )
+
+    def _draw(self) -> np.ndarray:
+        if self._painter is None:
+            self._painter = view.board_painter(self.settings["size"], self.image_shape)
+        return self._painter.draw(self.world.grid)

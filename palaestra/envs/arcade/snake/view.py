@@ -1,0 +1,74 @@
+"""How a Snake board looks: the text board with its legend, and the tiles of the image."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from palaestra.envs.arcade import painter
+from palaestra.envs.arcade.snake.world import (
+    APPLE, BODY, DIRECTIONS, EMPTY, HEAD, OTHER_BODY, OTHER_HEAD, SnakeWorld,
+)
+
+_SYMBOLS = {EMPTY: ".", APPLE: "A", HEAD: "Y", BODY: "y", OTHER_HEAD: "E", OTHER_BODY: "e"}
+_TRANSLATE = bytes(ord(_SYMBOLS.get(code, "?")) for code in range(256))
+LEGEND = "Legend: Y your head, y your body, E enemy head, e enemy body, A apple, . empty."
+AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
+
+
+class BoardText:
+    """Renders the board of one size as text; the row labels are computed once."""
+
+    def __init__(self, size: int):
+        self.size = size
+        width = len(str(size - 1))
+        self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
+        self.prefixes = [f"{y:>{width}}  " for y in range(size)]
+
+    def board(self, world: SnakeWorld) -> str:
+        n = self.size
+        spaced = " ".join(world.grid.translate(_TRANSLATE).decode("ascii"))
+        step = 2 * n
+        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(n)]
+        return self.header + "\n" + "\n".join(rows)
+
+    def status(self, world: SnakeWorld) -> str:
+        head = world.xy(world.snake[0])
+        lines = [
+            f"You: head at {head}, heading {DIRECTIONS[world.heading]}, length {len(world.snake)}"
+            + ("" if world.alive else ", dead") + ".",
+        ]
+        if world.other:
+            lines.append(f"Enemy: head at {world.xy(world.other[0])}, length {len(world.other)}.")
+        elif world.opponent != "none":
+            lines.append("Enemy: dead.")
+        apples = ", ".join(str(world.xy(a)) for a in sorted(world.apples)) or "none"
+        lines.append(f"Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}.")
+        return "\n".join(lines)
+
+
+def make_tiles(cell: int) -> np.ndarray:
+    """Tiles indexed by the world's cell codes."""
+    empty = painter.blank(cell)
+    you, enemy = (80, 200, 120), (90, 140, 235)
+
+    def head(color):
+        tile = painter.square(cell, color, inset=0.04)
+        for cx in (0.33, 0.67):
+            tile = painter.disc(cell, (255, 255, 255), 0.11, base=tile, center=(cx, 0.4))
+            tile = painter.disc(cell, (20, 20, 20), 0.05, base=tile, center=(cx, 0.4))
+        return tile
+
+    tiles = {
+        EMPTY: empty,
+        APPLE: painter.disc(cell, (225, 60, 60), 0.32),
+        HEAD: head(you),
+        BODY: painter.square(cell, tuple(int(c * 0.75) for c in you)),
+        OTHER_HEAD: head(enemy),
+        OTHER_BODY: painter.square(cell, tuple(int(c * 0.75) for c in enemy)),
+    }
+    return painter.stack([tiles[code] for code in range(len(tiles))])
+
+
+def board_painter(size: int, image_shape: tuple[int, int]) -> painter.TilePainter:
+    cell = painter.TilePainter.cell_size(size, size, image_shape)
+    return painter.TilePainter(size, size, make_tiles(cell), image_shape)

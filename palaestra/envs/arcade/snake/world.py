@@ -1,0 +1,185 @@
+"""Snake's world: the rules, with no text in them.
+
+An N x N board holds the agent's snake, optionally an opponent snake, and apples. Both snakes move at
+once, one cell a turn. A snake dies when its head leaves the board, enters a cell that any snake
+occupies at the start of the turn (its own tail tip excepted, which moves away), or meets the other
+head in the same cell. Eating an apple grows the snake by one and a new apple appears on a free cell.
+These rules make a move's deadliness depend only on the board, so "deadly" is exact.
+
+Cells are numbered ``y * size + x``; ``x`` grows to the right, ``y`` downwards.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+
+import numpy as np
+
+UP, RIGHT, DOWN, LEFT = range(4)
+DIRECTIONS = ("up", "right", "down", "left")
+_DX = (0, 1, 0, -1)
+_DY = (-1, 0, 1, 0)
+
+# Cell codes of ``SnakeWorld.grid``.
+EMPTY, APPLE, HEAD, BODY, OTHER_HEAD, OTHER_BODY = range(6)
+OPPONENTS = ("none", "random", "greedy")
+START_LENGTH = 3
+
+
+class SnakeWorld:
+    """The board and both snakes. ``rng`` is the env's ``np_random``; nothing else draws randomness."""
+
+    def __init__(
+        self, size: int, num_apples: int, opponent: str, target_apples: int, rng: np.random.Generator
+    ):
+        if size < 5:
+            raise ValueError(f"size must be at least 5, got {size}")
+        if opponent not in OPPONENTS:
+            raise ValueError(f"opponent must be one of {OPPONENTS}, got {opponent!r}")
+        if num_apples < 1 or target_apples < 1:
+            raise ValueError("num_apples and target_apples must be at least 1")
+        self.size = size
+        self.opponent = opponent
+        self.target_apples = target_apples
+        self.rng = rng
+        self.grid = bytearray(size * size)
+        self.snake: deque[int] = deque()
+        self.other: deque[int] = deque()
+        self.apples: list[int] = []
+        self.heading = UP
+        self.other_heading = UP
+        self.alive = True
+        self.apples_eaten = 0
+        self._place_snake(self.snake, HEAD, BODY, is_agent=True)
+        if opponent != "none":
+            self._place_snake(self.other, OTHER_HEAD, OTHER_BODY, is_agent=False)
+        for _ in range(num_apples):
+            self._spawn_apple()
+
+    # -- geometry -------------------------------------------------------------------------------
+    def neighbour(self, cell: int, direction: int) -> int | None:
+        """The cell next to ``cell`` in ``direction``, or None off the board."""
+        x, y = cell % self.size + _DX[direction], cell // self.size + _DY[direction]
+        if 0 <= x < self.size and 0 <= y < self.size:
+            return y * self.size + x
+        return None
+
+    def xy(self, cell: int) -> tuple[int, int]:
+        return cell % self.size, cell // self.size
+
+    # -- rules ----------------------------------------------------------------------------------
+    def is_deadly(self, direction: int, *, for_agent: bool = True) -> bool:
+        """Whether moving the snake in ``direction`` kills it, whatever the other snake does."""
+        body = self.snake if for_agent else self.other
+        target = self.neighbour(body[0], direction)
+        if target is None:
+            return True
+        code = self.grid[target]
+        return code >= HEAD and target != body[-1]
+
+    def deadly_moves(self, *, for_agent: bool = True) -> list[int]:
+        return [d for d in range(4) if self.is_deadly(d, for_agent=for_agent)]
+
+    def step(self, direction: int) -> tuple[int, bool]:
+        """Move both snakes; the agent's way is ``direction``. Returns (apples the agent ate, agent died)."""
+        other_alive = bool(self.other)
+        other_dir = self._opponent_move() if other_alive else UP
+        agent_target = self.neighbour(self.snake[0], direction)
+        other_target = self.neighbour(self.other[0], other_dir) if other_alive else None
+        agent_dies = self.is_deadly(direction)
+        other_dies = other_alive and self.is_deadly(other_dir, for_agent=False)
+        if other_alive and agent_target is not None and agent_target == other_target:
+            agent_dies = other_dies = True
+
+        eaten = 0
+        if agent_dies:
+            self.alive = False
+        else:
+            eaten = self._advance(self.snake, agent_target, HEAD, BODY)
+            self.heading = direction
+            self.apples_eaten += eaten
+        if other_alive:
+            if other_dies:
+                for cell in self.other:
+                    self.grid[cell] = EMPTY
+                self.other.clear()
+            else:
+                self._advance(self.other, other_target, OTHER_HEAD, OTHER_BODY)
+                self.other_heading = other_dir
+        return eaten, agent_dies
+
+    def _advance(self, body: deque[int], target: int, head_code: int, body_code: int) -> int:
+        ate = self.grid[target] == APPLE
+        if ate:
+            self.apples.remove(target)
+        else:
+            self.grid[body.pop()] = EMPTY
+        self.grid[body[0]] = body_code
+        body.appendleft(target)
+        self.grid[target] = head_code
+        if ate:
+            self._spawn_apple()
+        return int(ate)
+
+    # -- the opponent's policies ----------------------------------------------------------------
+    def _opponent_move(self) -> int:
+        safe = [d for d in range(4) if not self.is_deadly(d, for_agent=False)]
+        if not safe:
+            return self.other_heading
+        if self.opponent == "random":
+            return safe[int(self.rng.random() * len(safe))]
+        # greedy: the safe move that brings the head closest to an apple (ties: first in DIRECTIONS)
+        if not self.apples:
+            return safe[0]
+        head = self.other[0]
+        return min(safe, key=lambda d: self._distance_to_apple(self.neighbour(head, d)))
+
+    def _distance_to_apple(self, cell: int) -> int:
+        x, y = cell % self.size, cell // self.size
+        return min(abs(x - a % self.size) + abs(y - a // self.size) for a in self.apples)
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
+        """A straight snake of START_LENGTH on free cells, heading away from its body."""
+        while True:
+            heading = int(self.rng.integers(4))
+            back = (heading + 2) % 4
+            cell = int(self.rng.integers(self.size * self.size))
+            cells = [cell]
+            for _ in range(START_LENGTH - 1):
+                nxt = self.neighbour(cells[-1], back)
+                if nxt is None:
+                    break
+                cells.append(nxt)
+            ahead = self.neighbour(cell, heading)
+            if len(cells) == START_LENGTH and ahead is not None and all(
+                self.grid[c] == EMPTY for c in (*cells, ahead)
+            ):
+                break
+        body.extend(cells)
+        self.grid[cells[0]] = head_code
+        for c in cells[1:]:
+            self.grid[c] = body_code
+        if is_agent:
+            self.heading = heading
+        else:
+            self.other_heading = heading
+
+    def _spawn_apple(self) -> None:
+        free = [i for i, code in enumerate(self.grid) if code == EMPTY]
+        if free:
+            cell = free[int(self.rng.integers(len(free)))]
+            self.apples.append(cell)
+            self.grid[cell] = APPLE
+
+    def state_bytes(self) -> bytes:
+        """Canonical bytes of everything that decides the future: board, body orders, headings, count."""
+        return b"|".join(
+            (
+                bytes(self.grid),
+                array("H", self.snake).tobytes(),
+                array("H", self.other).tobytes(),
+                bytes((self.heading, self.other_heading, self.alive, self.apples_eaten % 256)),
+            )
+        )
