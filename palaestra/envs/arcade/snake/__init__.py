@@ -17,6 +17,6 @@ for _modality, _vision in (("Text", False), ("Vision", True)):
         "palaestra.envs.arcade.snake.decision:SnakeDecisionEnv",
         family=_FAMILY,
         summary="One Snake position: name the best move and every deadly move (ViGaL format).",
-        max_episode_steps=2,
+        max_episode_steps=3,
         kwargs={"vision": _vision},
     )

@@ -7,8 +7,8 @@ set of deadly moves::
 
 ``<worst_answer>None</worst_answer>`` says no move is deadly. Reward: 1 when the best move is safe
 and the deadly set is exactly right, plus 0.1 for an answer in the right format. Score and success:
-whether the answer is right. A reply without both tags is invalid; after ``max_invalid_actions``
-(default 1) such replies the episode is truncated.
+whether the answer is right. A reply without both tags is invalid and may be retried; after ``max_invalid_actions``
+(default 3) such replies in a row the episode is truncated.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class SnakeDecisionEnv(TextEnv):
 
     metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 2}
     default_invalid_action_reward = 0.0
-    default_max_invalid_actions = 1
+    default_max_invalid_actions = 3
 
     def __init__(
         self,

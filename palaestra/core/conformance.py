@@ -1,0 +1,212 @@
+"""The conformance checks every registered env must pass, shared by ``palaestra check`` and the tests.
+
+Each check takes an env id and raises ``AssertionError`` with a readable message when the env breaks
+the contract of DESIGN.md. ``run_checks`` runs them all and reports each one's outcome.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils.env_checker import check_env
+
+from palaestra.core import info as keys
+from palaestra.core.env import TextEnv
+
+# Replies an agent might send that no env's grammar accepts.
+NASTY_ACTIONS: tuple[str, ...] = (
+    "",
+    " ",
+    "\x00\x01\x02",
+    "<action></action>",
+    "<action>",
+    "</action>",
+    "<think>never closed",
+    "</think></think>",
+    "{0}{1}%s%d{{}}",
+    "'; DROP TABLE episodes; --",
+    "import os; os.system('rm -rf /')",
+    "\ud800 lone surrogate",
+    "🐍" * 1000,
+    "é" * 100_000,
+    "x" * (1 << 20),
+    "<action>" + "a" * 5000 + "</action>",
+    "Ω≈ç√∫˜µ≤≥÷ 田中さん ﷽",
+)
+
+
+def assert_equal(a: Any, b: Any, what: str) -> None:
+    """Deep equality of observations, rewards and infos (numpy arrays compared by value)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), f"{what}: keys differ: {sorted(a)} vs {sorted(b)}"
+        for k in a:
+            assert_equal(a[k], b[k], f"{what}[{k!r}]")
+    elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        assert np.array_equal(a, b), f"{what}: arrays differ"
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        assert len(a) == len(b), f"{what}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_equal(x, y, f"{what}[{i}]")
+    else:
+        assert a == b, f"{what}: {a!r} != {b!r}"
+
+
+def _text(obs: Any) -> str:
+    return obs["text"] if isinstance(obs, dict) else obs
+
+
+def check_gymnasium_api(env_id: str) -> None:
+    """Gymnasium's own ``check_env`` on the unwrapped env."""
+    env = gym.make(env_id, render_mode="ansi")
+    try:
+        check_env(env.unwrapped, skip_render_check=False)
+    finally:
+        env.close()
+
+
+def check_contract(env_id: str) -> None:
+    """A TextEnv subclass with the text spaces, the standard info keys and in-bounds scores."""
+    env = gym.make(env_id)
+    try:
+        base = env.unwrapped
+        assert isinstance(base, TextEnv), f"{type(base).__name__} is not a palaestra TextEnv"
+        assert env.spec.max_episode_steps, "registered without max_episode_steps"
+        obs, info = env.reset(seed=0)
+        assert env.observation_space.contains(obs), "reset observation outside observation_space"
+        for key in (keys.INSTRUCTIONS, keys.TURN, keys.STATE_KEY, keys.SUCCESS, keys.SCORE):
+            assert key in info, f"reset info lacks {key!r}"
+        assert isinstance(info[keys.INSTRUCTIONS], str) and len(info[keys.INSTRUCTIONS]) > 40, (
+            "instructions must state the task and action syntax"
+        )
+        is_vision = "-Vision-" in env_id
+        assert isinstance(obs, dict) == is_vision, "-Vision- ids observe a dict, -Text- ids a string"
+        for _ in range(env.spec.max_episode_steps):
+            actions = info.get(keys.VALID_ACTIONS)
+            action = actions[0] if actions else base.expert_action()
+            obs, reward, terminated, truncated, info = env.step(action)
+            assert env.observation_space.contains(obs), "step observation outside observation_space"
+            assert isinstance(reward, float), "reward must be a float"
+            for key in (keys.TURN, keys.ACTION_VALID, keys.ACTION_ERROR, keys.STATE_KEY):
+                assert key in info, f"step info lacks {key!r}"
+            assert 0.0 <= info[keys.SCORE] <= 1.0, f"score {info[keys.SCORE]} outside [0, 1]"
+            if terminated or truncated:
+                break
+    finally:
+        env.close()
+
+
+def check_determinism(env_id: str, steps: int = 30) -> None:
+    """Same seed and same actions give identical observations, rewards and infos."""
+    def rollout(seed: int) -> list[Any]:
+        env = gym.make(env_id)
+        rng = np.random.default_rng(1234)
+        obs, info = env.reset(seed=seed)
+        trace: list[Any] = [(obs, info)]
+        for _ in range(steps):
+            actions = info.get(keys.VALID_ACTIONS)
+            action = actions[int(rng.integers(len(actions)))] if actions else env.unwrapped.expert_action()
+            obs, reward, terminated, truncated, info = env.step(action)
+            trace.append((obs, reward, terminated, truncated, info))
+            if terminated or truncated:
+                obs, info = env.reset()
+                trace.append((obs, info))
+        env.close()
+        return trace
+
+    first, second = rollout(7), rollout(7)
+    assert_equal(first, second, "trajectory with seed 7")
+    other = rollout(8)
+    assert _text(first[0][0]) != _text(other[0][0]) or first[0][1] != other[0][1], (
+        "seeds 7 and 8 start identical episodes: seeding has no effect"
+    )
+
+
+def check_invalid_actions(env_id: str) -> None:
+    """Nasty replies never raise, never change the world, and truncate after ``max_invalid_actions``."""
+    env = gym.make(env_id)
+    try:
+        base = env.unwrapped
+        for action in NASTY_ACTIONS:
+            obs, info = env.reset(seed=3)
+            key = info[keys.STATE_KEY]
+            obs, reward, terminated, truncated, info = env.step(action)
+            assert info[keys.ACTION_VALID] is False, f"{action[:30]!r} was accepted as an action"
+            assert isinstance(info[keys.ACTION_ERROR], str) and info[keys.ACTION_ERROR], "no action_error"
+            assert info[keys.STATE_KEY] == key, "an invalid action changed the world"
+            assert reward == base.invalid_action_reward and not terminated
+            assert env.observation_space.contains(obs)
+        env.reset(seed=3)
+        for i in range(1, base.max_invalid_actions + 1):
+            *_, truncated, info = env.step("\x00 not an action \x00")
+            assert truncated == (i == base.max_invalid_actions), f"truncated={truncated} after {i} invalid"
+        assert info[keys.TRUNCATION_REASON] == "invalid_actions"
+    finally:
+        env.close()
+
+
+def check_vector(env_id: str) -> None:
+    """``gym.make_vec`` works with 4 envs, synchronously and in subprocesses."""
+    for mode in ("sync", "async"):
+        envs = gym.make_vec(env_id, num_envs=4, vectorization_mode=mode)
+        try:
+            obs, infos = envs.reset(seed=0)
+            for _ in range(3):
+                actions = [envs.single_action_space.sample() for _ in range(4)]
+                obs, rewards, terminated, truncated, infos = envs.step(tuple(actions))
+            assert len(rewards) == 4
+        finally:
+            envs.close()
+
+
+def check_expert(env_id: str, episodes: int = 3) -> None:
+    """The expert finishes episodes with in-bounds scores."""
+    env = gym.make(env_id)
+    try:
+        for seed in range(episodes):
+            obs, info = env.reset(seed=seed)
+            done = False
+            while not done:
+                obs, reward, terminated, truncated, info = env.step(env.unwrapped.expert_action())
+                assert info[keys.ACTION_VALID], f"the expert's action was invalid: {info[keys.ACTION_ERROR]}"
+                done = terminated or truncated
+            assert 0.0 <= info[keys.SCORE] <= 1.0
+    finally:
+        env.close()
+
+
+CHECKS: dict[str, Callable[[str], None]] = {
+    "gymnasium check_env": check_gymnasium_api,
+    "contract and info keys": check_contract,
+    "determinism": check_determinism,
+    "invalid actions": check_invalid_actions,
+    "vector envs (sync, async)": check_vector,
+    "expert plays": check_expert,
+}
+
+
+@dataclass
+class CheckResult:
+    name: str
+    passed: bool
+    seconds: float
+    message: str = ""
+
+
+def run_checks(env_id: str) -> list[CheckResult]:
+    results = []
+    for name, check in CHECKS.items():
+        start = time.perf_counter()
+        try:
+            check(env_id)
+        except Exception as err:  # noqa: BLE001 - the report shows every failure
+            message = str(err) if isinstance(err, AssertionError) else traceback.format_exc(limit=3)
+            results.append(CheckResult(name, False, time.perf_counter() - start, message))
+        else:
+            results.append(CheckResult(name, True, time.perf_counter() - start))
+    return results
