@@ -95,10 +95,15 @@ class SnakeDecisionEnv(TextEnv):
                 safe = [d for d in range(4) if not world.is_deadly(d)]
                 if not safe or world.step(safe[int(self.np_random.integers(len(safe)))])[1]:
                     break
-            deadly = frozenset(world.deadly_moves())
-            if world.alive and len(deadly) < 4:
+            if world.alive and len(world.deadly_moves()) < 4:
                 break
-        self.world, self.deadly, self._answered = world, deadly, None
+        self.pose(world)
+
+    def pose(self, world: SnakeWorld) -> None:
+        """Ask about ``world`` instead (hand-made or curated positions); the answer is worked out here."""
+        if world.size != self.settings["size"]:
+            raise ValueError(f"the position is {world.size}x{world.size}; this env asks about size {self.settings['size']}")
+        self.world, self.deadly, self._answered = world, frozenset(world.deadly_moves()), None
 
     def _parse(self, text: str) -> tuple[int, frozenset[int]]:
         return parse_answer(text)

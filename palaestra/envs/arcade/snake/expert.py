@@ -1,9 +1,12 @@
 """A Snake expert that reads the world: shortest safe path to an apple, keeping room to live.
 
-For each move that is not deadly it measures, by breadth-first search from the cell the head would
-enter, the free area reachable and the distance to the nearest apple. It prefers moves that keep an
-area at least as large as the snake, then moves that do not risk a head-on collision, then the
-shortest way to an apple, then the largest area.
+Each move that is not deadly is tried on a copy of the world, one turn ahead (the greedy enemy's
+move is exact there; a random enemy may also enter any cell next to its head, so those cells count
+as risky). From the head's new cell a breadth-first search measures the free area, whether the
+snake's own tail is reachable, and the distance to the nearest apple. The expert prefers moves that
+survive the turn, then moves free of head-on risk, then moves that keep room to live (a way to its
+tail, or an area as large as the snake) with an exit left, then eating, then the shortest way to an
+apple, then the largest area.
 """
 
 from __future__ import annotations
@@ -17,25 +20,30 @@ def expert_move(world: SnakeWorld) -> int:
     safe = [d for d in range(4) if not world.is_deadly(d)]
     if not safe:
         return world.heading
-    risky = set()
-    if world.other:
-        risky = {world.neighbour(world.other[0], d) for d in range(4)} - {None}
+    risky: set[int | None] = set()
+    if world.other and world.opponent == "random":
+        risky = {world.neighbour(world.other[0], d) for d in range(4)}
 
     def rank(direction: int):
-        target = world.neighbour(world.snake[0], direction)
-        area, apple_distance = _explore(world, target)
-        roomy = area >= len(world.snake) + 1
-        return (not roomy, target in risky, apple_distance, -area)
+        future = world.copy()
+        eaten, died = future.step(direction)
+        if died:
+            return (True,)
+        area, reaches_tail, apple_distance = _explore(future, future.snake[0])
+        roomy = reaches_tail or area > len(future.snake)
+        exits = sum(not future.is_deadly(d) for d in range(4))
+        risk = world.neighbour(world.snake[0], direction) in risky
+        return (False, risk, not roomy, exits == 0, -eaten, apple_distance, -area)
 
     return min(safe, key=rank)
 
 
-def _explore(world: SnakeWorld, start: int) -> tuple[int, int]:
-    """(free cells reachable from ``start``, steps to the nearest apple or a large number)."""
+def _explore(world: SnakeWorld, head: int) -> tuple[int, bool, int]:
+    """From the snake's head: (free cells reachable, whether its tail is, steps to the nearest apple)."""
     grid = world.grid
     tail = world.snake[-1]
-    seen = {start}
-    frontier = deque([(start, 0)])
+    seen = {head}
+    frontier = deque([(head, 0)])
     apple_distance = 10**6
     while frontier:
         cell, dist = frontier.popleft()
@@ -48,4 +56,4 @@ def _explore(world: SnakeWorld, start: int) -> tuple[int, int]:
             if grid[nxt] in (EMPTY, APPLE) or nxt == tail:
                 seen.add(nxt)
                 frontier.append((nxt, dist + 1))
-    return len(seen), apple_distance
+    return len(seen) - 1, tail in seen, apple_distance

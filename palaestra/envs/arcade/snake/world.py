@@ -57,6 +57,44 @@ class SnakeWorld:
         for _ in range(num_apples):
             self._spawn_apple()
 
+    @classmethod
+    def arranged(
+        cls,
+        size: int,
+        snake: list[tuple[int, int]],
+        apples: list[tuple[int, int]],
+        other: list[tuple[int, int]] = (),
+        opponent: str = "none",
+        target_apples: int = 10,
+        rng: np.random.Generator | None = None,
+    ) -> SnakeWorld:
+        """A world laid out by hand: snakes as (x, y) cells from head to tail, apples as (x, y)."""
+        world = cls.__new__(cls)
+        world.size, world.opponent, world.target_apples = size, opponent, target_apples
+        world.rng = rng if rng is not None else np.random.default_rng(0)
+        world.grid = bytearray(size * size)
+        world.snake = deque(y * size + x for x, y in snake)
+        world.other = deque(y * size + x for x, y in other)
+        world.apples = [y * size + x for x, y in apples]
+        world.alive, world.apples_eaten = True, 0
+        for body, head_code, body_code in ((world.snake, HEAD, BODY), (world.other, OTHER_HEAD, OTHER_BODY)):
+            for i, cell in enumerate(body):
+                world.grid[cell] = head_code if i == 0 else body_code
+        for cell in world.apples:
+            world.grid[cell] = APPLE
+        world.heading = _heading(world, world.snake)
+        world.other_heading = _heading(world, world.other) if world.other else UP
+        return world
+
+    def copy(self) -> SnakeWorld:
+        """An independent copy with its own generator, for looking ahead without touching the env's."""
+        twin = SnakeWorld.__new__(SnakeWorld)
+        twin.__dict__.update(self.__dict__)
+        twin.grid = bytearray(self.grid)
+        twin.snake, twin.other, twin.apples = deque(self.snake), deque(self.other), list(self.apples)
+        twin.rng = np.random.default_rng(0)
+        return twin
+
     # -- geometry -------------------------------------------------------------------------------
     def neighbour(self, cell: int, direction: int) -> int | None:
         """The cell next to ``cell`` in ``direction``, or None off the board."""
@@ -129,7 +167,15 @@ class SnakeWorld:
             return self.other_heading
         if self.opponent == "random":
             return safe[int(self.rng.random() * len(safe))]
-        # greedy: the safe move that brings the head closest to an apple (ties: first in DIRECTIONS)
+        return self.greedy_move(safe)
+
+    def greedy_move(self, safe: list[int] | None = None) -> int:
+        """The greedy opponent's move: the safe move that brings its head closest to an apple
+        (ties: first in DIRECTIONS). Deterministic, so an expert can predict it."""
+        if safe is None:
+            safe = [d for d in range(4) if not self.is_deadly(d, for_agent=False)]
+        if not safe:
+            return self.other_heading
         if not self.apples:
             return safe[0]
         head = self.other[0]
@@ -183,3 +229,11 @@ class SnakeWorld:
                 bytes((self.heading, self.other_heading, self.alive, self.apples_eaten % 256)),
             )
         )
+
+
+def _heading(world: SnakeWorld, body: deque[int]) -> int:
+    """The direction from a snake's neck to its head."""
+    for direction in range(4):
+        if world.neighbour(body[1], direction) == body[0]:
+            return direction
+    raise ValueError("a snake's head must be next to its neck")
