@@ -1,3 +1,4 @@
 """Arcade games with text and image views (ViGaL-style): each game registers its ids on import."""
 
 from palaestra.envs.arcade import snake  # noqa: F401
+from palaestra.envs.arcade import g2048  # noqa: F401

@@ -96,5 +96,24 @@ def label(cell: int, text: str, color: Color, base: np.ndarray | None = None) ->
     return np.asarray(image)
 
 
+def fitted_label(cell: int, text: str, color: Color, base: np.ndarray | None = None,
+                 fill: float = 0.85) -> np.ndarray:
+    """Like :func:`label`, in the largest font (at most 0.6 of the cell) whose text spans ``fill`` of it."""
+    tile = blank(cell) if base is None else base.copy()
+    image = Image.fromarray(tile)
+    draw = ImageDraw.Draw(image)
+    size = max(8, int(cell * 0.6))
+    while True:
+        font = ImageFont.load_default(size=size)
+        box = draw.textbbox((0, 0), text, font=font)
+        if size <= 6 or max(box[2] - box[0], box[3] - box[1]) <= fill * cell:
+            break
+        size -= 1
+    x = (cell - (box[2] - box[0])) / 2 - box[0]
+    y = (cell - (box[3] - box[1])) / 2 - box[1]
+    draw.text((x, y), text, fill=color, font=font)
+    return np.asarray(image)
+
+
 def stack(tiles: Sequence[np.ndarray]) -> np.ndarray:
     return np.stack(tiles).astype(np.uint8)

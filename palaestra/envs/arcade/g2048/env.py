@@ -1,0 +1,156 @@
+"""``2048-Text-v0`` and ``2048-Vision-v0``: slide and merge tiles to reach a target tile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.envs.arcade.g2048 import view
+from palaestra.envs.arcade.g2048.expert import expert_move
+from palaestra.envs.arcade.g2048.world import DIRECTIONS, Game2048World
+from palaestra.envs.arcade.painter import TilePainter
+
+# name -> direction index (UP, RIGHT, DOWN, LEFT): the names and the aliases people and models use.
+_ALIASES = (
+    ("up", "u", "north", "↑"),
+    ("right", "r", "east", "→"),
+    ("down", "d", "south", "↓"),
+    ("left", "l", "west", "←"),
+)
+MOVES: dict[str, int] = {
+    f"{verb}{name}": index
+    for index, names in enumerate(_ALIASES)
+    for name in names
+    for verb in ("", "move ", "slide ", "swipe ", "push ", "go ")
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "easy": {"size": 4, "target": 256},
+    "medium": {"size": 4, "target": 2048},
+    "hard": {"size": 4, "target": 4096},
+}
+
+
+def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
+    """The preset's settings with every explicitly given (non-None) override applied."""
+    if difficulty not in PRESETS:
+        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
+    settings = dict(PRESETS[difficulty])
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    return settings
+
+
+def parse_move(text: str) -> int:
+    move = MOVES.get(normalize(text).strip(" .!\"'`*"))
+    if move is None:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")
+    return move
+
+
+class Game2048Env(TextEnv):
+    """2048 on an N x N board, played until the target tile appears or no move is left.
+
+    Observation: the board as text (coordinates, legend, points, legal moves); with ``vision=True`` a
+    dict with that text and an RGB image of the tiles. Action: ``up``, ``down``, ``left`` or ``right``
+    (also ``north``/``south``/``west``/``east``, arrows, ``u``/``d``/``l``/``r``, ``slide left``,
+    ``swipe up``). A move that changes nothing is invalid: the board stays as it is
+    and the step costs ``invalid_action_reward``; ``valid_actions`` lists only the moves that change
+    the board. Reward: the classic 2048 points of the move (the sum of the tiles its merges make)
+    divided by the target tile, so merging two halves of the target earns 1.
+    The episode ends when a tile reaches ``target`` (success) or no move is left.
+    Score: log2(largest tile) / log2(target), at most 1.
+
+    Example:
+        >>> import gymnasium as gym, palaestra
+        >>> env = gym.make("2048-Text-v0", difficulty="easy")
+        >>> obs, info = env.reset(seed=0)
+        >>> obs, reward, terminated, truncated, info = env.step(info["valid_actions"][0])
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 8}
+
+    def __init__(
+        self,
+        *,
+        difficulty: str = "medium",
+        size: int | None = None,
+        target: int | None = None,
+        image_size: int = 256,
+        **base: Any,
+    ):
+        settings = resolve_preset(difficulty, size=size, target=target)
+        if not 2 <= settings["size"] <= 8:
+            raise ValueError(f"size must be between 2 and 8, got {settings['size']}")
+        if settings["target"] < 4 or settings["target"] & (settings["target"] - 1):
+            raise ValueError(f"target must be a power of two of at least 4, got {settings['target']}")
+        self.settings = settings
+        self.image_shape = (image_size, image_size)
+        super().__init__(**base)
+        self._text = view.BoardText(settings["size"])
+        self._painter: TilePainter | None = None
+        self.world: Game2048World | None = None
+
+    # -- world ----------------------------------------------------------------------------------
+    def _new_episode(self, options: dict[str, Any]) -> None:
+        self.world = Game2048World(self.settings["size"], self.settings["target"], self.np_random)
+
+    def _parse(self, text: str) -> int:
+        move = parse_move(text)
+        if move not in self.world.options:
+            legal = ", ".join(self.valid_actions()) or "none"
+            raise ActionError(f"moving {DIRECTIONS[move]} changes nothing on this board; legal moves: {legal}")
+        return move
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        w = self.world
+        points = w.move(action)
+        return points / w.target, w.won or w.over
+
+    def _outcome(self) -> tuple[bool, float]:
+        w = self.world
+        return w.won, min(1.0, w.max_exponent / w.target_exponent)
+
+    def _state_bytes(self) -> bytes:
+        return self.world.state_bytes()
+
+    def valid_actions(self) -> list[str]:
+        return [DIRECTIONS[d] for d in self.world.options]
+
+    def expert_action(self) -> str:
+        return DIRECTIONS[expert_move(self.world)]
+
+    def _extra_info(self) -> dict[str, Any]:
+        return {"points": self.world.points, "max_tile": 1 << self.world.max_exponent}
+
+    # -- language -------------------------------------------------------------------------------
+    def _describe(self) -> str:
+        w = self.world
+        legal = ", ".join(self.valid_actions()) or "none (game over)"
+        return (
+            f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} "
+            f"(target {w.target}).\n{self._text.board(w)}\n{view.LEGEND}\nLegal moves: {legal}."
+        )
+
+    def _instructions(self) -> str:
+        s = self.settings
+        return (
+            f"You play 2048 on a {s['size']}x{s['size']} board. Each move slides every tile as far as "
+            "it goes up, down, left or right. Two tiles of the same value that collide merge into one "
+            "tile of their sum; a tile made by a merge does not merge again in the same move (a row "
+            "2 2 2 2 slid left becomes 4 4 . .). After every move a new tile appears on a random "
+            "empty cell: a 2 (90%) or a 4 (10%). A move that changes nothing is not allowed. "
+            f"Reward: the sum of the tiles your merges make, divided by {s['target']}. You win by making "
+            f"a {s['target']} tile; the game is lost when no move changes the board.\n"
+            f"{view.AXES}\n"
+            "Each turn, answer with one move: up, down, left or right. You may think first; put the "
+            "move in an action tag, for example: <action>left</action>"
+        )
+
+    def _draw(self) -> np.ndarray:
+        if self._painter is None:
+            self._painter = view.board_painter(self.settings["size"], self.image_shape)
+        return self._painter.draw(self.world.board)
+

@@ -1,0 +1,57 @@
+"""How a 2048 board looks: the text grid with coordinates, and the numbered tiles of the image."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from palaestra.envs.arcade import painter
+from palaestra.envs.arcade.g2048.world import Game2048World
+
+LEGEND = "Legend: a number is a tile of that value, . is an empty cell."
+AXES = "Cells are (x, y): x is the column (left to right), y the row (top to bottom)."
+
+# Classic colours: pale tiles for small values, warm for larger ones; dark text on the two palest.
+_COLORS = (
+    (205, 193, 180), (238, 228, 218), (237, 224, 200), (242, 177, 121), (245, 149, 99),
+    (246, 124, 95), (246, 94, 59), (237, 207, 114), (237, 204, 97), (237, 200, 80),
+    (237, 197, 63), (237, 194, 46),
+)
+_BIG_COLOR = (60, 58, 50)
+
+
+def max_exponent(size: int) -> int:
+    """The largest exponent a board of ``size`` can hold: every cell doubling the one before it."""
+    return size * size + 1
+
+
+class BoardText:
+    """Renders boards of one size: each exponent's cell text is formatted once."""
+
+    def __init__(self, size: int):
+        self.size = size
+        width = len(str(1 << max_exponent(size)))
+        self.cells = [f"{'.' if e == 0 else 1 << e:>{width + 1}}" for e in range(max_exponent(size) + 1)]
+        label = len(str(size - 1))
+        self.header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
+        self.prefixes = [f"{y:>{label}}" for y in range(size)]
+
+    def board(self, world: Game2048World) -> str:
+        n, cells, b = self.size, self.cells, world.board
+        rows = [self.prefixes[y] + "".join([cells[v] for v in b[y * n : (y + 1) * n]]) for y in range(n)]
+        return self.header + "\n" + "\n".join(rows)
+
+
+def make_tiles(cell: int, size: int) -> np.ndarray:
+    """Tiles indexed by exponent: 0 an empty cell, ``k`` the tile ``2**k`` with its value written on it."""
+    tiles = [painter.square(cell, _COLORS[0], inset=0.05)]
+    for exponent in range(1, max_exponent(size) + 1):
+        color = _COLORS[exponent] if exponent < len(_COLORS) else _BIG_COLOR
+        text_color = (119, 110, 101) if exponent <= 2 else (249, 246, 242)
+        base = painter.square(cell, color, inset=0.05)
+        tiles.append(painter.fitted_label(cell, str(1 << exponent), text_color, base=base))
+    return painter.stack(tiles)
+
+
+def board_painter(size: int, image_shape: tuple[int, int]) -> painter.TilePainter:
+    cell = painter.TilePainter.cell_size(size, size, image_shape)
+    return painter.TilePainter(size, size, make_tiles(cell, size), image_shape)

@@ -1,0 +1,155 @@
+"""2048's world: the rules, with no text in them.
+
+An N x N board holds tiles whose values are powers of two. A move slides every tile as far as it goes
+in one direction; two tiles of the same value that meet merge into one tile of twice the value, and a
+tile made by a merge does not merge again in the same move (``2 2 2 2`` slides left to ``4 4 . .``).
+A move that changes nothing is not a legal move. After each move a new tile appears on a random empty
+cell: a 2 with probability 0.9, else a 4. The game is over when no move changes the board.
+
+Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` board of
+``size * size`` cells, row-major: cell ``y * size + x``, ``x`` to the right, ``y`` downwards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+UP, RIGHT, DOWN, LEFT = range(4)
+DIRECTIONS = ("up", "right", "down", "left")
+FOUR_PROBABILITY = 0.1
+
+# line (exponents, in the direction tiles slide towards the front) -> (slid line, points scored)
+_SLIDES: dict[bytes, tuple[bytes, int]] = {}
+
+
+def slide_line(line: bytes) -> tuple[bytes, int]:
+    """Slide and merge one line towards its start; returns (new line, points = sum of merged tiles)."""
+    cached = _SLIDES.get(line)
+    if cached is not None:
+        return cached
+    tiles = [v for v in line if v]
+    out: list[int] = []
+    points = 0
+    i = 0
+    while i < len(tiles):
+        if i + 1 < len(tiles) and tiles[i] == tiles[i + 1]:
+            out.append(tiles[i] + 1)
+            points += 1 << (tiles[i] + 1)
+            i += 2
+        else:
+            out.append(tiles[i])
+            i += 1
+    result = (bytes(out) + bytes(len(line) - len(out)), points)
+    _SLIDES[line] = result
+    return result
+
+
+def line_slices(size: int, direction: int) -> list[tuple[slice, bool]]:
+    """For each line of a move: the board slice it occupies and whether tiles slide towards its end."""
+    if direction in (LEFT, RIGHT):
+        return [(slice(k * size, (k + 1) * size), direction == RIGHT) for k in range(size)]
+    return [(slice(k, None, size), direction == DOWN) for k in range(size)]
+
+
+def slide_board(board: bytes, lines: list[tuple[slice, bool]]) -> tuple[bytes, int]:
+    """The board after sliding every line of one move, and the points scored."""
+    out = bytearray(board)
+    points = 0
+    for where, reverse in lines:
+        line = board[where]
+        if reverse:
+            new, gained = slide_line(line[::-1])
+            out[where] = new[::-1]
+        else:
+            new, gained = slide_line(line)
+            out[where] = new
+        points += gained
+    return bytes(out), points
+
+
+class Game2048World:
+    """The board, the points scored and the legal moves. ``rng`` is the env's ``np_random``.
+
+    ``options`` maps each legal direction to the board it leads to (before the new tile) and the
+    points it scores; it is recomputed after every move, so legality checks cost nothing.
+    """
+
+    def __init__(self, size: int, target: int, rng: np.random.Generator, *, start_tiles: int = 2):
+        if size < 2:
+            raise ValueError(f"size must be at least 2, got {size}")
+        if target < 4 or target & (target - 1):
+            raise ValueError(f"target must be a power of two of at least 4, got {target}")
+        self.size = size
+        self.target = target
+        self.target_exponent = target.bit_length() - 1
+        self.rng = rng
+        self.lines = [line_slices(size, d) for d in range(4)]
+        self.board = bytes(size * size)
+        self.points = 0
+        self.moves = 0
+        for _ in range(start_tiles):
+            self._spawn()
+        self._refresh()
+
+    @classmethod
+    def from_tiles(cls, tiles: list[list[int]], target: int, rng: np.random.Generator) -> Game2048World:
+        """A world showing ``tiles`` (rows of tile values, 0 for empty): for tests and puzzles."""
+        size = len(tiles)
+        if any(len(row) != size for row in tiles):
+            raise ValueError("tiles must be a square list of rows")
+        world = cls(size, target, rng, start_tiles=0)
+        exponents = []
+        for value in (v for row in tiles for v in row):
+            if value and (value < 2 or value & (value - 1)):
+                raise ValueError(f"{value} is not a tile: tiles are powers of two from 2")
+            exponents.append(value.bit_length() - 1 if value else 0)
+        world.board = bytes(exponents)
+        world._refresh()
+        return world
+
+    # -- rules ----------------------------------------------------------------------------------
+    def move(self, direction: int) -> int:
+        """Play a legal move: slide, then add a tile. Returns the points scored. KeyError if illegal."""
+        board, points = self.options[direction]
+        self.board = board
+        self.points += points
+        self.moves += 1
+        self._spawn()
+        self._refresh()
+        return points
+
+    @property
+    def max_exponent(self) -> int:
+        return max(self.board)
+
+    @property
+    def won(self) -> bool:
+        return self.max_exponent >= self.target_exponent
+
+    @property
+    def over(self) -> bool:
+        """No move changes the board."""
+        return not self.options
+
+    def tiles(self) -> list[list[int]]:
+        """The board as rows of tile values (0 for empty)."""
+        n = self.size
+        return [[(1 << v) if v else 0 for v in self.board[y * n : (y + 1) * n]] for y in range(n)]
+
+    def _refresh(self) -> None:
+        self.options: dict[int, tuple[bytes, int]] = {}
+        for direction in range(4):
+            board, points = slide_board(self.board, self.lines[direction])
+            if board != self.board:
+                self.options[direction] = (board, points)
+
+    def _spawn(self) -> None:
+        empty = [i for i, v in enumerate(self.board) if not v]
+        if not empty:
+            return
+        cell = empty[int(self.rng.integers(len(empty)))]
+        exponent = 2 if self.rng.random() < FOUR_PROBABILITY else 1
+        self.board = self.board[:cell] + bytes((exponent,)) + self.board[cell + 1 :]
+
+    def state_bytes(self) -> bytes:
+        return self.board
