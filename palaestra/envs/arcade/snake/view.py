@@ -23,6 +23,7 @@ class BoardText:
         width = len(str(size - 1))
         self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
         self.prefixes = [f"{y:>{width}}  " for y in range(size)]
+        self.coords = [f"({cell % size}, {cell // size})" for cell in range(size * size)]
 
     def board(self, world: SnakeWorld) -> str:
         n = self.size
@@ -32,16 +33,16 @@ class BoardText:
         return self.header + "\n" + "\n".join(rows)
 
     def status(self, world: SnakeWorld) -> str:
-        head = world.xy(world.snake[0])
+        coords = self.coords
         lines = [
-            f"You: head at {head}, heading {DIRECTIONS[world.heading]}, length {len(world.snake)}"
-            + ("" if world.alive else ", dead") + ".",
+            f"You: head at {coords[world.snake[0]]}, heading {DIRECTIONS[world.heading]}, "
+            f"length {len(world.snake)}{'' if world.alive else ', dead'}.",
         ]
         if world.other:
-            lines.append(f"Enemy: head at {world.xy(world.other[0])}, length {len(world.other)}.")
+            lines.append(f"Enemy: head at {coords[world.other[0]]}, length {len(world.other)}.")
         elif world.opponent != "none":
             lines.append("Enemy: dead.")
-        apples = ", ".join(str(world.xy(a)) for a in sorted(world.apples)) or "none"
+        apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
         lines.append(f"Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}.")
         return "\n".join(lines)
 

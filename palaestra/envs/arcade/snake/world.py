@@ -11,6 +11,7 @@ Cells are numbered ``y * size + x``; ``x`` grows to the right, ``y`` downwards.
 
 from __future__ import annotations
 
+import functools
 from array import array
 from collections import deque
 
@@ -25,6 +26,19 @@ _DY = (-1, 0, 1, 0)
 EMPTY, APPLE, HEAD, BODY, OTHER_HEAD, OTHER_BODY = range(6)
 OPPONENTS = ("none", "random", "greedy")
 START_LENGTH = 3
+
+
+@functools.cache
+def _neighbour_table(size: int) -> tuple[tuple[int | None, ...], ...]:
+    """For each cell, its neighbour in each direction (None off the board); built once per size."""
+    table = []
+    for cell in range(size * size):
+        x, y = cell % size, cell // size
+        table.append(tuple(
+            (y + _DY[d]) * size + x + _DX[d] if 0 <= x + _DX[d] < size and 0 <= y + _DY[d] < size else None
+            for d in range(4)
+        ))
+    return tuple(table)
 
 
 class SnakeWorld:
@@ -43,6 +57,7 @@ class SnakeWorld:
         self.opponent = opponent
         self.target_apples = target_apples
         self.rng = rng
+        self.neighbours = _neighbour_table(size)
         self.grid = bytearray(size * size)
         self.snake: deque[int] = deque()
         self.other: deque[int] = deque()
@@ -72,6 +87,7 @@ class SnakeWorld:
         world = cls.__new__(cls)
         world.size, world.opponent, world.target_apples = size, opponent, target_apples
         world.rng = rng if rng is not None else np.random.default_rng(0)
+        world.neighbours = _neighbour_table(size)
         world.grid = bytearray(size * size)
         world.snake = deque(y * size + x for x, y in snake)
         world.other = deque(y * size + x for x, y in other)
@@ -98,10 +114,7 @@ class SnakeWorld:
     # -- geometry -------------------------------------------------------------------------------
     def neighbour(self, cell: int, direction: int) -> int | None:
         """The cell next to ``cell`` in ``direction``, or None off the board."""
-        x, y = cell % self.size + _DX[direction], cell // self.size + _DY[direction]
-        if 0 <= x < self.size and 0 <= y < self.size:
-            return y * self.size + x
-        return None
+        return self.neighbours[cell][direction]
 
     def xy(self, cell: int) -> tuple[int, int]:
         return cell % self.size, cell // self.size
@@ -110,11 +123,8 @@ class SnakeWorld:
     def is_deadly(self, direction: int, *, for_agent: bool = True) -> bool:
         """Whether moving the snake in ``direction`` kills it, whatever the other snake does."""
         body = self.snake if for_agent else self.other
-        target = self.neighbour(body[0], direction)
-        if target is None:
-            return True
-        code = self.grid[target]
-        return code >= HEAD and target != body[-1]
+        target = self.neighbours[body[0]][direction]
+        return target is None or (self.grid[target] >= HEAD and target != body[-1])
 
     def deadly_moves(self, *, for_agent: bool = True) -> list[int]:
         return [d for d in range(4) if self.is_deadly(d, for_agent=for_agent)]
@@ -166,7 +176,7 @@ class SnakeWorld:
         if not safe:
             return self.other_heading
         if self.opponent == "random":
-            return safe[int(self.rng.random() * len(safe))]
+            return safe[self._randint(len(safe))]
         return self.greedy_move(safe)
 
     def greedy_move(self, safe: list[int] | None = None) -> int:
@@ -189,9 +199,9 @@ class SnakeWorld:
     def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
         """A straight snake of START_LENGTH on free cells, heading away from its body."""
         while True:
-            heading = int(self.rng.integers(4))
+            heading = self._randint(4)
             back = (heading + 2) % 4
-            cell = int(self.rng.integers(self.size * self.size))
+            cell = self._randint(self.size * self.size)
             cells = [cell]
             for _ in range(START_LENGTH - 1):
                 nxt = self.neighbour(cells[-1], back)
@@ -212,12 +222,24 @@ class SnakeWorld:
         else:
             self.other_heading = heading
 
+    def _randint(self, n: int) -> int:
+        """A uniform integer in [0, n) from the env's generator."""
+        return int(self.rng.random() * n)
+
     def _spawn_apple(self) -> None:
-        free = [i for i, code in enumerate(self.grid) if code == EMPTY]
-        if free:
-            cell = free[int(self.rng.integers(len(free)))]
-            self.apples.append(cell)
-            self.grid[cell] = APPLE
+        """An apple on a uniformly chosen free cell (by rejection while the board is mostly free)."""
+        cells = len(self.grid)
+        for _ in range(16):
+            cell = self._randint(cells)
+            if self.grid[cell] == EMPTY:
+                break
+        else:
+            free = [i for i, code in enumerate(self.grid) if code == EMPTY]
+            if not free:
+                return
+            cell = free[self._randint(len(free))]
+        self.apples.append(cell)
+        self.grid[cell] = APPLE
 
     def state_bytes(self) -> bytes:
         """Canonical bytes of everything that decides the future: board, body orders, headings, count."""
