@@ -1,11 +1,12 @@
 """Agents: the protocol, scripted baselines, LLM backends, bundled policies and training."""
 
-from palaestra.agents.base import Agent, ScriptedAgent
+from palaestra.agents.base import Agent, AgentError, ScriptedAgent
 from palaestra.agents.baselines import ExpertAgent, RandomAgent
 from palaestra.agents.registry import agent_factory, agent_prefixes, make_agent, register_agent
 
 __all__ = [
     "Agent",
+    "AgentError",
     "ExpertAgent",
     "RandomAgent",
     "ScriptedAgent",

@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 
+class AgentError(RuntimeError):
+    """An agent could not produce a reply (a backend failed, timed out or answered malformed output).
+
+    Raised only after the backend's retries are spent; the runner records it as the episode's error.
+    """
+
+
 @runtime_checkable
 class Agent(Protocol):
     """An agent plays one episode at a time and keeps its own conversation history.

@@ -8,6 +8,7 @@ Backends register a builder for their spec prefix with ``register_agent``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -51,5 +52,17 @@ def _expert(argument: str, **_: Any) -> AgentFactory:
     return lambda env, seed=None: ExpertAgent(env)
 
 
+def _llm_backend(module: str) -> Callable[..., AgentFactory]:
+    """The builder of an LLM backend, imported only when used (so openai, torch and vllm stay optional)."""
+
+    def build(argument: str, **options: Any) -> AgentFactory:
+        return importlib.import_module(f"palaestra.agents.llm.{module}").build(argument, **options)
+
+    return build
+
+
 register_agent("random", _random)
 register_agent("expert", _expert)
+register_agent("openai", _llm_backend("openai_agent"))
+register_agent("hf", _llm_backend("hf_agent"))
+register_agent("vllm", _llm_backend("vllm_agent"))

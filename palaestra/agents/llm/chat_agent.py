@@ -1,0 +1,98 @@
+"""``ChatAgent``: the one LLM agent, over any chat backend (OpenAI-compatible HTTP, transformers, vLLM).
+
+A backend is built once per agent spec and shared by every agent its factory makes, so concurrent
+episodes reach one client or one model (where local backends batch them). A backend answers a list
+of chat messages with a ``Completion`` through a ``concurrent.futures.Future``, which serves both
+``act`` (wait on it) and ``aact`` (await it from any event loop) without tying the backend to a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import gymnasium as gym
+
+from palaestra.agents.llm.prompting import Conversation, Message, TokenCounter
+from palaestra.agents.llm.settings import PromptSettings
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A backend's answer to one request: the full reply text and its token counts."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class ChatBackend(Protocol):
+    """What ``ChatAgent`` needs from a backend."""
+
+    accepts_images: bool
+    count_tokens: TokenCounter
+
+    def submit(self, messages: list[Message]) -> Future[Completion]:
+        """Start answering ``messages``; the future fails with ``AgentError`` once retries are spent."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ChatAgent:
+    """Plays one episode by chatting with a backend; see ``palaestra.agents.llm.prompting`` for the prompt.
+
+    ``usage`` holds the episode's token totals; ``step_usage`` the counts of each step, in order.
+    """
+
+    def __init__(self, name: str, backend: ChatBackend, prompt: PromptSettings):
+        self.name = name
+        self.backend = backend
+        self.conversation = Conversation(prompt.window, list(prompt.few_shot), backend.count_tokens)
+        self.usage = {"prompt_tokens": 0, "completion_tokens": 0}
+        self.step_usage: list[dict[str, int]] = []
+
+    def reset(self, instructions: str) -> None:
+        self.conversation.reset(instructions)
+        self.usage = {"prompt_tokens": 0, "completion_tokens": 0}
+        self.step_usage = []
+
+    def act(self, observation: Any) -> str:
+        return self._record(self.backend.submit(self.conversation.prompt(observation)).result())
+
+    async def aact(self, observation: Any) -> str:
+        future = self.backend.submit(self.conversation.prompt(observation))
+        return self._record(await asyncio.wrap_future(future))
+
+    def _record(self, completion: Completion) -> str:
+        self.conversation.record(completion.text)
+        step = {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens}
+        self.step_usage.append(step)
+        for key, value in step.items():
+            self.usage[key] += value
+        return completion.text
+
+
+class ChatAgentFactory:
+    """``factory(env, seed=...)`` -> a ``ChatAgent`` on the shared backend (what ``agent_factory`` returns)."""
+
+    def __init__(self, name: str, backend: ChatBackend, prompt: PromptSettings):
+        self.name = name
+        self.backend = backend
+        self.prompt = prompt
+
+    def __call__(self, env: gym.Env, seed: int | None = None) -> ChatAgent:
+        # The seed is not used: sampling randomness belongs to the backend (its sampling_seed option).
+        space = env.observation_space
+        if isinstance(space, gym.spaces.Dict) and "image" in space.spaces and not self.backend.accepts_images:
+            raise ValueError(
+                f"the {self.name} agent reads text only, and this env observes images; "
+                "use the env's -Text- variant or an openai: agent with a vision model"
+            )
+        return ChatAgent(self.name, self.backend, self.prompt)
+
+    def close(self) -> None:
+        """Release the backend (its client, model or worker thread)."""
+        self.backend.close()

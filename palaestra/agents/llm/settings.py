@@ -1,0 +1,97 @@
+"""The options an LLM agent spec takes, checked once, and the sampling settings every backend maps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palaestra.agents.llm.prompting import HistoryWindow, Message, load_few_shot
+
+# Options every LLM backend accepts; each backend adds its own (base_url, device, ...).
+COMMON_OPTIONS = frozenset(
+    {"temperature", "top_p", "max_tokens", "stop", "sampling_seed", "history_turns", "history_tokens", "few_shot"}
+)
+
+LOCAL_MAX_TOKENS = 512  # reply bound of local backends when max_tokens is not given (servers have their own)
+
+
+def check_options(backend: str, options: dict[str, Any], extra: Iterable[str]) -> None:
+    """Raise TypeError naming every option ``backend`` does not take, and the ones it does."""
+    allowed = COMMON_OPTIONS | set(extra)
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(
+            f"the {backend}: agent does not take option(s) {', '.join(unknown)}; "
+            f"it takes: {', '.join(sorted(allowed))}"
+        )
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings; None leaves the backend's own default (``max_tokens`` has one here for local models)."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.temperature is not None and self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings that were given, for records."""
+        values = {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
+                  "stop": list(self.stop) or None, "seed": self.seed}
+        return {key: value for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """The prompt-side options: the history window and the few-shot turns."""
+
+    window: HistoryWindow
+    few_shot: tuple[Message, ...]
+
+
+def split_common(options: dict[str, Any]) -> tuple[Sampling, PromptSettings, dict[str, Any]]:
+    """The sampling and prompt settings in ``options``, and the backend-specific rest."""
+    rest = dict(options)
+    stop = rest.pop("stop", None)
+    if isinstance(stop, str):
+        stop = [stop]
+    sampling = Sampling(
+        temperature=_optional(rest.pop("temperature", None), float),
+        top_p=_optional(rest.pop("top_p", None), float),
+        max_tokens=_optional(rest.pop("max_tokens", None), int),
+        stop=tuple(stop or ()),
+        seed=_optional(rest.pop("sampling_seed", None), int),
+    )
+    few_shot_path: str | Path | None = rest.pop("few_shot", None)
+    prompt = PromptSettings(
+        window=HistoryWindow(
+            turns=_optional(rest.pop("history_turns", None), int),
+            tokens=_optional(rest.pop("history_tokens", None), int),
+        ),
+        few_shot=tuple(load_few_shot(few_shot_path)) if few_shot_path else (),
+    )
+    return sampling, prompt, rest
+
+
+def default_window(window: HistoryWindow, context_length: int | None, max_new_tokens: int) -> HistoryWindow:
+    """``window`` with a token bound that leaves room for the reply in the model's context, if none was set."""
+    if window.tokens is not None or context_length is None:
+        return window
+    return dataclasses.replace(window, tokens=max(1, context_length - max_new_tokens))
+
+
+def _optional(value: Any, kind: type) -> Any:
+    return None if value is None else kind(value)
