@@ -1,0 +1,74 @@
+"""``palaestra bench``: evaluate agents on a suite, then build and print the leaderboard.
+
+The default compares the embedded agents ``random`` and ``expert`` on ``quick``: no server, no
+download. Each agent's run goes to ``OUT/<agent>``; running bench again on the same ``OUT`` resumes
+those runs instead of starting over. The leaderboard goes to ``OUT/leaderboard``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from palaestra.evaluation.evaluate import evaluate
+from palaestra.evaluation.store import META_FILE
+from palaestra.evaluation.suites import Suite
+from palaestra.leaderboard.build import Board, build_leaderboard
+
+DEFAULT_AGENTS: tuple[str, ...] = ("random", "expert")
+
+
+@dataclass(frozen=True)
+class BenchOutcome:
+    run_dirs: list[Path]
+    leaderboard_dir: Path
+    boards: list[Board]
+    interrupted: bool
+
+
+def _slug(spec: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_") or "agent"
+
+
+def bench(
+    suite: Suite,
+    out_dir: str | Path,
+    *,
+    specs: tuple[str, ...] | list[str] = DEFAULT_AGENTS,
+    options: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+    backend: str = "asyncio",
+    ray_address: str | None = None,
+    show_progress: bool = True,
+    console: Console | None = None,
+) -> BenchOutcome:
+    """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs."""
+    if not specs:
+        raise ValueError("bench needs at least one agent spec")
+    if len({_slug(s) for s in specs}) != len(specs):
+        raise ValueError(f"agent specs must differ (each gets its own run folder): {list(specs)}")
+    out_dir = Path(out_dir)
+    run_dirs: list[Path] = []
+    for spec in specs:
+        run_dir = out_dir / _slug(spec)
+        outcome = evaluate(
+            run_dir,
+            suite=suite,
+            spec=spec,
+            options=options,
+            settings=settings,
+            resume=(run_dir / META_FILE).exists(),
+            backend=backend,
+            ray_address=ray_address,
+            show_progress=show_progress,
+            console=console,
+        )
+        run_dirs.append(run_dir)
+        if outcome.interrupted:
+            return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True)
+    boards = build_leaderboard(run_dirs, out_dir / "leaderboard")
+    return BenchOutcome(run_dirs, out_dir / "leaderboard", boards, False)

@@ -1,0 +1,222 @@
+"""``evaluate``: score one agent on a suite into a run folder, new or resumed (``palaestra eval``).
+
+A new run writes ``meta.json`` first: the suite with its env ids, kwargs and seeds, the agent spec
+and its options (secrets redacted), the run settings, package versions, the git commit and the start
+time. A resumed run rebuilds the suite and the agent from that file, skips the finished episodes and
+plays the rest, errored ones included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import platform
+import re
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from palaestra.agents.registry import agent_factory
+from palaestra.evaluation.metrics import RunMetrics, run_metrics
+from palaestra.evaluation.progress import RunProgress
+from palaestra.evaluation.runner import RunSettings, run_local
+from palaestra.evaluation.store import ResultStore, RunDirError
+from palaestra.evaluation.suites import Suite
+
+BACKENDS = ("asyncio", "ray")
+REDACTED = "<redacted>"
+# Option names whose values are secrets; ``api_key_env`` names a variable, so it is kept.
+_SECRET = re.compile(r"key|secret|token|password", re.IGNORECASE)
+_PACKAGES = ("palaestra", "gymnasium", "numpy", "openai", "transformers", "torch", "vllm", "ray")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a call to ``evaluate`` ended: ``interrupted`` when stopped by Ctrl-C (resume to finish)."""
+
+    run_dir: Path
+    metrics: RunMetrics | None
+    interrupted: bool
+    remaining: int
+
+
+def _is_secret(name: str) -> bool:
+    return bool(_SECRET.search(name)) and not name.endswith("_env")
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _git_commit() -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_agent_options(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings as agent options; a value that reads as JSON (``0.7``, ``true``) is parsed."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"agent option {pair!r} is not KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def default_run_dir(suite_id: str, label: str, root: str | Path = "runs") -> Path:
+    """``runs/<suite>-<agent>-<UTC time>``, with the agent label reduced to safe file-name characters."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_") or "agent"
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path(root) / f"{suite_id}-{slug}-{stamp}"
+
+
+def run_meta(
+    suite: Suite, spec: str, options: dict[str, Any], label: str, settings: RunSettings, backend: str
+) -> dict[str, Any]:
+    """The ``meta.json`` of a new run."""
+    return {
+        "suite": suite.to_json(),
+        "agent": {
+            "spec": spec,
+            "label": label,
+            "options": {k: (REDACTED if _is_secret(k) else v) for k, v in sorted(options.items())},
+        },
+        "settings": {**settings.to_json(), "backend": backend},
+        "packages": _package_versions(),
+        "git_commit": _git_commit(),
+        "started_at": _now(),
+        "resumed_at": [],
+    }
+
+
+def _resume_options(meta: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The stored agent options, with the redacted secrets taken from ``given`` (asked for again)."""
+    options = {**meta["agent"]["options"], **given}
+    missing = [k for k, v in options.items() if v == REDACTED]
+    if missing:
+        raise RunDirError(
+            f"the run's agent option(s) {', '.join(missing)} are secrets not stored in meta.json; "
+            "give them again with --agent-option KEY=VALUE"
+        )
+    return options
+
+
+def evaluate(
+    run_dir: str | Path,
+    *,
+    suite: Suite | None = None,
+    spec: str | None = None,
+    options: dict[str, Any] | None = None,
+    label: str | None = None,
+    settings: dict[str, Any] | None = None,
+    resume: bool = False,
+    backend: str = "asyncio",
+    ray_address: str | None = None,
+    show_progress: bool = True,
+    console: Console | None = None,
+) -> RunOutcome:
+    """Run (or with ``resume``, continue) an evaluation into ``run_dir`` and return its metrics.
+
+    A new run needs ``suite`` and ``spec``. On resume the suite and agent come from ``meta.json``;
+    a ``suite`` or ``spec`` given as well must match it. ``settings`` sets ``RunSettings`` fields;
+    the others come from the resumed run's meta, or the defaults. ``options`` go to the agent factory.
+    Ctrl-C ends the call with ``interrupted``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    options = dict(options or {})
+    if resume:
+        store = ResultStore.open(run_dir)
+        meta = store.meta
+        stored_suite = Suite.from_json(meta["suite"])
+        if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
+            store.close()
+            raise RunDirError(
+                f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
+                f"not {suite.id} {suite.version}"
+            )
+        if spec is not None and spec != meta["agent"]["spec"]:
+            store.close()
+            raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
+        suite, spec = stored_suite, meta["agent"]["spec"]
+        try:
+            options = _resume_options(meta, options)
+        except RunDirError:
+            store.close()
+            raise
+        stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
+        run_settings = RunSettings(**{**stored, **(settings or {})})
+        store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
+    else:
+        if suite is None or spec is None:
+            raise ValueError("a new run needs a suite and an agent spec")
+        run_settings = RunSettings(**(settings or {}))
+        meta = run_meta(suite, spec, options, label or spec, run_settings, backend)
+        store = ResultStore.create(run_dir, meta)
+    with store:
+        finished = store.finished_keys()
+        tasks = [task for task in suite.tasks() if task.key not in finished]
+        interrupted = False
+        progress = RunProgress(
+            f"{suite.id} · {store.meta['agent']['label']}",
+            len(suite.tasks()),
+            store.records(),
+            visible=show_progress,
+            console=console,
+        )
+
+        def write(record: Any) -> None:
+            store.append(record)
+            progress.advance(record)
+
+        try:
+            with progress:
+                if tasks and backend == "ray":
+                    from palaestra.evaluation.ray_backend import run_on_ray
+
+                    run_on_ray(
+                        tasks, spec, options, run_settings, write,
+                        suite_id=suite.id, suite_version=suite.version, address=ray_address,
+                    )
+                elif tasks:
+                    factory = agent_factory(spec, **options)
+                    asyncio.run(
+                        run_local(
+                            tasks, factory, run_settings, write, suite_id=suite.id, suite_version=suite.version
+                        )
+                    )
+        except KeyboardInterrupt:
+            interrupted = True
+        records = store.records()
+    finished = {r.key for r in records if r.finished}
+    remaining = sum(task.key not in finished for task in suite.tasks())
+    metrics = run_metrics(records, suite.families) if records else None
+    return RunOutcome(Path(run_dir), metrics, interrupted, remaining)

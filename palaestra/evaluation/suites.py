@@ -1,0 +1,174 @@
+"""Suites: versioned lists of (env id, kwargs, test-split seeds) that runs are scored on.
+
+The rules live in ``suites.json`` (shipped with the package); the env ids come from the registry
+when a suite is resolved, so a new env joins ``core`` and its family's suite without an edit here.
+A suite's version is its rule version plus a digest of what it resolved to, e.g. ``1.5c0e2f1a``:
+when the registry grows, the digest changes, and leaderboards never put runs of different contents
+in one table.
+
+    quick      one text env per family (the one with the fewest steps), 5 episodes each
+    core       every registered id, 30 episodes each
+    <family>   every id of that family (``arcade`` ...), 20 episodes each
+
+Envs whose constructor takes ``split`` are evaluated with ``split="test"``, whose instances never
+appear in training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import gymnasium as gym
+
+from palaestra.core import EnvEntry, registered_envs
+
+CUSTOM_SUITE = "custom"
+
+
+@dataclass(frozen=True)
+class EpisodeTask:
+    """One episode to play: env ``env_id`` made with ``kwargs``, reset with ``seed``."""
+
+    env_id: str
+    kwargs: dict[str, Any]
+    seed: int
+    episode: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.env_id, self.episode)
+
+
+@dataclass(frozen=True)
+class SuiteEnv:
+    """One env of a suite with the seeds of its episodes (episode ``i`` uses ``seeds[i]``)."""
+
+    env_id: str
+    family: str
+    kwargs: dict[str, Any]
+    seeds: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"env_id": self.env_id, "family": self.family, "kwargs": self.kwargs, "seeds": list(self.seeds)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SuiteEnv:
+        return cls(data["env_id"], data["family"], dict(data["kwargs"]), tuple(data["seeds"]))
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A versioned list of envs and seeds; its id and version go into every episode record."""
+
+    id: str
+    version: str
+    description: str
+    envs: tuple[SuiteEnv, ...]
+
+    def tasks(self) -> list[EpisodeTask]:
+        """Every episode of the suite, env by env."""
+        return [
+            EpisodeTask(env.env_id, env.kwargs, seed, index)
+            for env in self.envs
+            for index, seed in enumerate(env.seeds)
+        ]
+
+    @property
+    def families(self) -> dict[str, str]:
+        """env id -> family."""
+        return {env.env_id: env.family for env in self.envs}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "description": self.description,
+            "envs": [env.to_json() for env in self.envs],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Suite:
+        return cls(
+            data["id"], data["version"], data["description"], tuple(SuiteEnv.from_json(e) for e in data["envs"])
+        )
+
+
+def _rules() -> dict[str, dict[str, Any]]:
+    text = resources.files("palaestra.evaluation").joinpath("suites.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _accepts_split(env_id: str) -> bool:
+    """Whether the env's constructor takes ``split`` (procedural envs do; some adapters do not)."""
+    entry_point = gym.spec(env_id).entry_point
+    creator = gym.envs.registration.load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    try:
+        parameters = inspect.signature(creator).parameters
+    except (TypeError, ValueError):
+        return False
+    return "split" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def _suite_env(entry: EnvEntry, episodes: int) -> SuiteEnv:
+    kwargs = {"split": "test"} if _accepts_split(entry.id) else {}
+    return SuiteEnv(entry.id, entry.family, kwargs, tuple(range(episodes)))
+
+
+def _versioned(suite_id: str, rule_version: int | str, description: str, envs: list[SuiteEnv]) -> Suite:
+    if not envs:
+        raise ValueError(f"suite {suite_id!r} resolves to no envs")
+    content = json.dumps([env.to_json() for env in envs], sort_keys=True).encode()
+    digest = hashlib.blake2b(content, digest_size=4).hexdigest()
+    return Suite(suite_id, f"{rule_version}.{digest}", description, tuple(envs))
+
+
+def families() -> list[str]:
+    return sorted({entry.family for entry in registered_envs()})
+
+
+def suite_names() -> list[str]:
+    """The names ``load_suite`` accepts: the fixed suites, then one per registered family."""
+    fixed = [name for name, rule in _rules().items() if rule["select"] != "family"]
+    return fixed + [family for family in families() if family not in fixed]
+
+
+def load_suite(name: str) -> Suite:
+    """The suite ``name`` resolved against the current registry; ``KeyError`` names the known suites."""
+    rules = _rules()
+    if name in rules and rules[name]["select"] != "family":
+        rule = rules[name]
+        entries = registered_envs()
+        if rule["select"] == "one_per_family":
+            entries = [_shortest_text_env(family) for family in families()]
+        return _versioned(name, rule["version"], rule["description"], [_suite_env(e, rule["episodes"]) for e in entries])
+    if name in families():
+        rule = next(r for r in rules.values() if r["select"] == "family")
+        envs = [_suite_env(e, rule["episodes"]) for e in registered_envs(name)]
+        return _versioned(name, rule["version"], rule["description"].format(family=name), envs)
+    raise KeyError(f"unknown suite {name!r}; known suites: {', '.join(suite_names())}")
+
+
+def custom_suite(env_ids: list[str], episodes: int) -> Suite:
+    """An ad-hoc suite of the given ids (``palaestra eval --env ...``), ``episodes`` test seeds each."""
+    if episodes < 1:
+        raise ValueError(f"episodes must be at least 1, got {episodes}")
+    if len(set(env_ids)) != len(env_ids):
+        raise ValueError(f"an env id is given twice: {env_ids}")
+    by_id = {entry.id: entry for entry in registered_envs()}
+    unknown = [env_id for env_id in env_ids if env_id not in by_id]
+    if unknown:
+        raise KeyError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
+    envs = [_suite_env(by_id[env_id], episodes) for env_id in env_ids]
+    return _versioned(CUSTOM_SUITE, 0, f"{', '.join(env_ids)}: {episodes} test episodes each", envs)
+
+
+def _shortest_text_env(family: str) -> EnvEntry:
+    """The family's text env with the fewest allowed steps (ties by id): cheap, yet a real task."""
+    entries = registered_envs(family)
+    text = [e for e in entries if e.modality == "text"] or entries
+    return min(text, key=lambda e: (e.max_episode_steps, e.id))
