@@ -1,7 +1,8 @@
 """Action text: how a model's reply becomes the text an env's grammar parses.
 
 The convention (DESIGN.md): the action is the last ``<action>...</action>`` block if there is one,
-otherwise the whole reply with any ``<think>...</think>`` removed. Tags match case-insensitively.
+otherwise the whole reply with any ``<think>...</think>`` removed. Thinking is removed first, so an
+action block quoted inside a thought is not taken for the answer. Tags match case-insensitively.
 """
 
 from __future__ import annotations
@@ -27,15 +28,16 @@ def extract_action(reply: str) -> str:
     if "<" not in reply:  # the common short answer: no tags at all
         return reply.strip()
     lowered = reply.lower()
+    if "think>" in lowered:
+        reply = _THINK.sub("", reply)
+        # A reply that opens mid-thought (the template put <think> in the prompt) ends it with a bare </think>.
+        reply = _STRAY_THINK_END.sub("", reply)
+        lowered = reply.lower()
     end = lowered.rfind("</action>")
     if end != -1:
         start = lowered.rfind("<action>", 0, end)
         if start != -1:
             return reply[start + len("<action>") : end].strip()
-    if "think>" in lowered:
-        reply = _THINK.sub("", reply)
-        # A reply that opens mid-thought (the template put <think> in the prompt) ends it with a bare </think>.
-        reply = _STRAY_THINK_END.sub("", reply)
     return reply.strip()
 
 

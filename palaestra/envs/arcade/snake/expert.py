@@ -5,8 +5,8 @@ move is exact there; a random enemy may also enter any cell next to its head, so
 as risky). From the head's new cell a breadth-first search measures the free area, whether the
 snake's own tail is reachable, and the distance to the nearest apple. The expert prefers moves that
 survive the turn, then moves free of head-on risk, then moves that keep room to live (a way to its
-tail, or an area as large as the snake) with an exit left, then eating, then the shortest way to an
-apple, then the largest area.
+tail, or an area as large as the snake), then moves after which some line of play survives
+LOOKAHEAD more turns, then eating, then the shortest way to an apple, then the largest area.
 """
 
 from __future__ import annotations
@@ -31,11 +31,26 @@ def expert_move(world: SnakeWorld) -> int:
             return (True,)
         area, reaches_tail, apple_distance = _explore(future, future.snake[0])
         roomy = reaches_tail or area > len(future.snake)
-        exits = sum(not future.is_deadly(d) for d in range(4))
         risk = world.neighbour(world.snake[0], direction) in risky
-        return (False, risk, not roomy, exits == 0, -eaten, apple_distance, -area)
+        return (False, risk, not roomy, not _survives(future, LOOKAHEAD), -eaten, apple_distance, -area)
 
     return min(safe, key=rank)
+
+
+LOOKAHEAD = 4  # further turns a chosen move must leave survivable
+
+
+def _survives(world: SnakeWorld, turns: int) -> bool:
+    """Whether some sequence of moves keeps the snake alive ``turns`` more turns (enemy as simulated)."""
+    if turns == 0:
+        return True
+    for direction in range(4):
+        if world.is_deadly(direction):
+            continue
+        future = world.copy()
+        if not future.step(direction)[1] and _survives(future, turns - 1):
+            return True
+    return False
 
 
 def _explore(world: SnakeWorld, head: int) -> tuple[int, bool, int]:

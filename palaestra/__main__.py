@@ -1,0 +1,3 @@
+from palaestra.cli import main
+
+main()

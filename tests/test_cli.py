@@ -1,0 +1,49 @@
+"""The ``palaestra`` command run as a person would: as a subprocess."""
+
+import os
+import subprocess
+import sys
+
+import palaestra
+
+ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "COLUMNS": "200"}
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "palaestra", *args], input=stdin, capture_output=True, text=True, env=ENV, timeout=300
+    )
+
+
+def test_list_shows_every_id_with_family_and_modality():
+    out = run("list").stdout
+    for entry in palaestra.registered_envs():
+        assert entry.id in out
+    assert "arcade" in out and "vision" in out and "text" in out
+
+
+def test_check_reports_every_check_and_passes():
+    result = run("check", "Snake-Text-v0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("gymnasium check_env", "determinism", "invalid actions", "vector envs"):
+        assert name in result.stdout
+    assert "0 check(s) failed" in result.stdout
+
+
+def test_check_fails_on_an_unknown_id():
+    result = run("check", "NoSuchGame-Text-v0")
+    assert result.returncode == 1 and "FAIL" in result.stdout
+
+
+def test_play_in_the_terminal():
+    result = run("play", "Snake-Text-v0", "--seed", "0", stdin="jump\n")
+    assert result.returncode == 0, result.stderr
+    assert "How to play" in result.stdout
+    assert "Invalid action" in result.stdout and "'jump' is not a move" in result.stdout
+    assert "Stopped." in result.stdout  # end of input quits cleanly
+
+
+def test_play_to_the_end_reports_the_outcome():
+    result = run("play", "SnakeDecision-Text-v0", stdin="<best_answer>UP</best_answer><worst_answer>None</worst_answer>\n")
+    assert result.returncode == 0, result.stderr
+    assert "score" in result.stdout and "turns" in result.stdout
