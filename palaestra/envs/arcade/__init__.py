@@ -2,3 +2,6 @@
 
 from palaestra.envs.arcade import snake  # noqa: F401
 from palaestra.envs.arcade import g2048  # noqa: F401
+from palaestra.envs.arcade import g2048  # noqa: F401
+from palaestra.envs.arcade import minesweeper  # noqa: F401
+from palaestra.envs.arcade import tetris  # noqa: F401

@@ -1,0 +1,193 @@
+"""``Minesweeper-Text-v0`` and ``Minesweeper-Vision-v0``: reveal every safe cell without hitting a mine."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.envs.arcade.minesweeper import view
+from palaestra.envs.arcade.minesweeper.expert import expert_move
+from palaestra.envs.arcade.minesweeper.world import (
+    FLAG, HIDDEN, PLACE_FLAG, REMOVE_FLAG, REVEAL, VERBS, MinesweeperWorld,
+)
+from palaestra.envs.arcade.painter import TilePainter
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "easy": {"width": 6, "height": 6, "mines": 4},
+    "medium": {"width": 9, "height": 9, "mines": 10},
+    "hard": {"width": 16, "height": 16, "mines": 40},
+}
+WIN_REWARD = 1.0
+MINE_REWARD = -1.0
+
+_VERB_NAMES = {
+    "reveal": REVEAL, "open": REVEAL, "click": REVEAL, "dig": REVEAL, "uncover": REVEAL, "r": REVEAL,
+    "flag": PLACE_FLAG, "mark": PLACE_FLAG, "f": PLACE_FLAG,
+    "unflag": REMOVE_FLAG, "unmark": REMOVE_FLAG, "u": REMOVE_FLAG,
+}
+# "reveal 3 4", "flag (3, 4)", "reveal x=3, y=4", "(3,4)" (a bare cell reveals it), "unflag [3 4]."
+_ACTION = re.compile(
+    r"(?:(?P<verb>[a-z]+)\s*)?[(\[]?\s*(?:x\s*[=:]\s*)?(?P<x>\d{1,4})\s*(?:,\s*|\s+)"
+    r"(?:y\s*[=:]\s*)?(?P<y>\d{1,4})\s*[)\]]?"
+)
+
+
+def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
+    """The preset's settings with every explicitly given (non-None) override applied."""
+    if difficulty not in PRESETS:
+        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
+    settings = dict(PRESETS[difficulty])
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    return settings
+
+
+def parse_action(text: str) -> tuple[int, int, int]:
+    """``(verb, x, y)`` from the action text; ActionError if it does not name a move on a cell."""
+    match = _ACTION.fullmatch(normalize(text).strip(" .!\"'`*"))
+    verb = _VERB_NAMES.get(match["verb"] or "reveal") if match else None
+    if verb is None:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ActionError(
+            f"{shown!r} is not a move; answer with 'reveal X Y', 'flag X Y' or 'unflag X Y', "
+            "for example: reveal 3 4"
+        )
+    return verb, int(match["x"]), int(match["y"])
+
+
+class MinesweeperEnv(TextEnv):
+    """Minesweeper on a ``width x height`` field with ``mines`` mines; the first reveal is always safe.
+
+    Observation: the field as text (coordinates, legend, counts); with ``vision=True`` a dict with
+    that text and an RGB image of the field. Action: ``reveal X Y``, ``flag X Y`` or ``unflag X Y``
+    (also ``reveal 3,4``, ``(3, 4)`` for a reveal, ``open``/``click``/``mark``/``unmark``).
+    Reward: the safe cells a reveal opens divided by all safe cells (so clearing the field sums to 1),
+    plus 1 on winning; -1 on revealing a mine; 0 for flags.
+    The episode ends on a mine (failure) or when every safe cell is revealed (success).
+    Score: the fraction of safe cells revealed (1 exactly when won).
+
+    Example:
+        >>> import gymnasium as gym, palaestra
+        >>> env = gym.make("Minesweeper-Text-v0", difficulty="easy")
+        >>> obs, info = env.reset(seed=0)
+        >>> obs, reward, terminated, truncated, info = env.step("reveal 2 3")
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        *,
+        difficulty: str = "medium",
+        width: int | None = None,
+        height: int | None = None,
+        mines: int | None = None,
+        image_size: int = 256,
+        **base: Any,
+    ):
+        settings = resolve_preset(difficulty, width=width, height=height, mines=mines)
+        w, h, m = settings["width"], settings["height"], settings["mines"]
+        if not (3 <= w <= 64 and 3 <= h <= 64):
+            raise ValueError(f"width and height must be between 3 and 64, got {w}x{h}")
+        if not 1 <= m <= w * h - 9:
+            raise ValueError(f"mines must be between 1 and {w * h - 9} on a {w}x{h} field, got {m}")
+        self.settings = settings
+        self.image_shape = (image_size, image_size)
+        super().__init__(**base)
+        self._text = view.FieldText(w, h)
+        # Each cell's action strings, made once: valid_actions lists them every step.
+        cells = [(x, y) for y in range(h) for x in range(w)]
+        self._action_text = [[f"{verb} {x} {y}" for x, y in cells] for verb in VERBS]
+        self._painter: TilePainter | None = None
+        self.world: MinesweeperWorld | None = None
+
+    # -- world ----------------------------------------------------------------------------------
+    def _new_episode(self, options: dict[str, Any]) -> None:
+        s = self.settings
+        self.world = MinesweeperWorld(s["width"], s["height"], s["mines"], self.np_random)
+
+    def _parse(self, text: str) -> tuple[int, int]:
+        verb, x, y = parse_action(text)
+        w = self.world
+        if not (0 <= x < w.width and 0 <= y < w.height):
+            raise ActionError(
+                f"({x}, {y}) is off the field; x runs from 0 to {w.width - 1}, y from 0 to {w.height - 1}"
+            )
+        problem = w.why_illegal(verb, w.cell(x, y))
+        if problem is not None:
+            raise ActionError(f"cannot {VERBS[verb]} ({x}, {y}): {problem}")
+        return verb, w.cell(x, y)
+
+    def _advance(self, action: tuple[int, int]) -> tuple[float, bool]:
+        w = self.world
+        opened = w.play(*action)
+        if w.lost:
+            return MINE_REWARD, True
+        reward = opened / w.safe_cells
+        if w.won:
+            reward += WIN_REWARD
+        return reward, w.won
+
+    def _outcome(self) -> tuple[bool, float]:
+        w = self.world
+        return w.won, w.revealed / w.safe_cells
+
+    def _state_bytes(self) -> bytes:
+        return self.world.state_bytes()
+
+    def valid_actions(self) -> list[str]:
+        w = self.world
+        if w.over:
+            return []
+        view_codes = w.view
+        hidden = [c for c, code in enumerate(view_codes) if code == HIDDEN]
+        reveal, flag, unflag = self._action_text
+        actions = [reveal[c] for c in hidden]
+        actions += [flag[c] for c in hidden]
+        if w.flags:
+            actions += [unflag[c] for c, code in enumerate(view_codes) if code == FLAG]
+        return actions
+
+    def expert_action(self) -> str:
+        verb, cell = expert_move(self.world)
+        return self._action_text[verb][cell]
+
+    def _extra_info(self) -> dict[str, Any]:
+        w = self.world
+        return {"revealed": w.revealed, "safe_cells": w.safe_cells, "flags": w.flags}
+
+    # -- language -------------------------------------------------------------------------------
+    def _describe(self) -> str:
+        w = self.world
+        if w.lost:
+            status = "You revealed a mine: game over."
+        elif w.won:
+            status = "Every safe cell is revealed: you won."
+        else:
+            status = f"Safe cells left to reveal: {w.safe_cells - w.revealed}."
+        return (
+            f"Turn {self.turn}. Mines: {w.mines}. Flags placed: {w.flags}.\n"
+            f"{self._text.field(w)}\n{view.LEGEND}\n{status}"
+        )
+
+    def _instructions(self) -> str:
+        s = self.settings
+        return (
+            f"You play Minesweeper on a {s['width']}x{s['height']} field hiding {s['mines']} mines. "
+            "Reveal a cell to see how many of its 8 neighbours hold mines; a cell with no mine around "
+            "it opens its neighbours automatically. Your first reveal is always safe and opens an "
+            "area. Revealing a mine ends the game (reward -1). Each reveal earns the safe cells it "
+            "opens divided by all safe cells, and revealing every safe cell wins (+1 more). Flags "
+            "mark cells you believe are mines; a flagged cell must be unflagged before revealing it.\n"
+            f"{view.AXES}\n"
+            "Each turn, answer with one move: reveal X Y, flag X Y or unflag X Y. You may think first; "
+            "put the move in an action tag, for example: <action>reveal 3 4</action>"
+        )
+
+    def _draw(self) -> np.ndarray:
+        if self._painter is None:
+            s = self.settings
+            self._painter = view.field_painter(s["width"], s["height"], self.image_shape)
+        return self._painter.draw(self.world.view)

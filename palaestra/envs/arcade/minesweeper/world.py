@@ -1,0 +1,149 @@
+"""Minesweeper's world: the rules, with no text in them.
+
+A ``width x height`` field hides ``mines`` mines. Revealing a safe cell shows how many of its (up to
+eight) neighbours are mines; revealing a cell with no mine around it reveals its neighbours too,
+spreading over the whole empty region. Revealing a mine loses the game. Flags mark cells the player
+believes are mines: a flagged cell cannot be revealed until it is unflagged. The game is won when
+every safe cell is revealed.
+
+The mines are placed at the first reveal, away from the revealed cell and its neighbours, so the
+first move never loses and always opens a region. The random order they are drawn in is fixed when
+the world is made: the first cells of that order, leaving out the first reveal's neighbourhood.
+
+Cells are numbered ``y * width + x``; ``x`` grows to the right, ``y`` downwards. ``view`` holds what
+a player sees of each cell as a code: 0-8 a revealed cell and its count, then the codes below.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+HIDDEN, FLAG, MINE, EXPLODED = 9, 10, 11, 12  # MINE and EXPLODED appear only once the game is lost
+REVEAL, PLACE_FLAG, REMOVE_FLAG = range(3)
+VERBS = ("reveal", "flag", "unflag")
+
+
+class MinesweeperWorld:
+    """The field and what the player sees of it."""
+
+    def __init__(self, width: int, height: int, mines: int, rng: np.random.Generator):
+        """``rng`` draws the order in which cells receive mines; nothing else is random."""
+        if width < 3 or height < 3:
+            raise ValueError(f"the field must be at least 3x3, got {width}x{height}")
+        if not 1 <= mines <= width * height - 9:
+            raise ValueError(
+                f"mines must be between 1 and {width * height - 9} on a {width}x{height} field "
+                f"(the first cell and its neighbours stay free), got {mines}"
+            )
+        self.width, self.height, self.mines = width, height, mines
+        cells = width * height
+        self.neighbours: list[tuple[int, ...]] = [
+            tuple(
+                (y + dy) * width + x + dx
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+                if (dx or dy) and 0 <= x + dx < width and 0 <= y + dy < height
+            )
+            for y in range(height)
+            for x in range(width)
+        ]
+        self.mine_order = array("H", rng.permutation(cells).tolist())
+        self.is_mine = bytearray(cells)
+        self.counts = bytearray(cells)
+        self.view = bytearray([HIDDEN]) * cells
+        self.placed = False
+        self.safe_cells = cells - mines
+        self.revealed = 0
+        self.flags = 0
+        self.lost = False
+
+    # -- geometry -------------------------------------------------------------------------------
+    def cell(self, x: int, y: int) -> int:
+        return y * self.width + x
+
+    def xy(self, cell: int) -> tuple[int, int]:
+        return cell % self.width, cell // self.width
+
+    @property
+    def won(self) -> bool:
+        return self.revealed == self.safe_cells
+
+    @property
+    def over(self) -> bool:
+        return self.lost or self.won
+
+    # -- rules ----------------------------------------------------------------------------------
+    def why_illegal(self, verb: int, cell: int) -> str | None:
+        """Why ``verb`` on ``cell`` is not a legal move now, or None when it is."""
+        if self.over:
+            return "the game is over"
+        code = self.view[cell]
+        if verb == REVEAL:
+            if code == FLAG:
+                return "that cell is flagged; unflag it before revealing it"
+            if code != HIDDEN:
+                return "that cell is already revealed"
+        elif verb == PLACE_FLAG:
+            if code == FLAG:
+                return "that cell is already flagged"
+            if code != HIDDEN:
+                return "that cell is revealed; only hidden cells can be flagged"
+        elif code != FLAG:
+            return "that cell has no flag to remove"
+        return None
+
+    def play(self, verb: int, cell: int) -> int:
+        """Apply a legal move. Returns the number of safe cells it revealed (0 for flags and mines)."""
+        if verb == PLACE_FLAG:
+            self.view[cell] = FLAG
+            self.flags += 1
+            return 0
+        if verb == REMOVE_FLAG:
+            self.view[cell] = HIDDEN
+            self.flags -= 1
+            return 0
+        if not self.placed:
+            self._place_mines(cell)
+        if self.is_mine[cell]:
+            self._explode(cell)
+            return 0
+        return self._flood(cell)
+
+    def _flood(self, start: int) -> int:
+        view, counts, neighbours = self.view, self.counts, self.neighbours
+        view[start] = counts[start]
+        opened = 1
+        stack = [start] if counts[start] == 0 else []
+        while stack:
+            for nb in neighbours[stack.pop()]:
+                if view[nb] == HIDDEN:  # flagged cells stay flagged: the player chose them
+                    view[nb] = counts[nb]
+                    opened += 1
+                    if counts[nb] == 0:
+                        stack.append(nb)
+        self.revealed += opened
+        return opened
+
+    def _explode(self, cell: int) -> None:
+        self.lost = True
+        for c in range(len(self.view)):
+            if self.is_mine[c] and self.view[c] == HIDDEN:
+                self.view[c] = MINE
+        self.view[cell] = EXPLODED
+
+    def _place_mines(self, first: int) -> None:
+        keep_free = {first, *self.neighbours[first]}
+        candidates = [c for c in self.mine_order if c not in keep_free]
+        for cell in candidates[: self.mines]:
+            self.is_mine[cell] = 1
+        for c in range(len(self.view)):
+            self.counts[c] = sum(self.is_mine[nb] for nb in self.neighbours[c])
+        self.placed = True
+
+    def state_bytes(self) -> bytes:
+        """What decides the future: the mine order, the mines (once placed) and what the player sees."""
+        return b"|".join(
+            (bytes(self.view), bytes(self.is_mine), self.mine_order.tobytes(), bytes((self.placed, self.lost)))
+        )
