@@ -2,6 +2,5 @@
 
 from palaestra.envs.arcade import snake  # noqa: F401
 from palaestra.envs.arcade import g2048  # noqa: F401
-from palaestra.envs.arcade import g2048  # noqa: F401
 from palaestra.envs.arcade import minesweeper  # noqa: F401
 from palaestra.envs.arcade import tetris  # noqa: F401
