@@ -60,5 +60,21 @@ def check(env_ids: list[str] = typer.Argument(None, help="Ids to check (default:
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command("serve-test-llm")
+def serve_test_llm(
+    port: int = typer.Option(8000, help="Port on 127.0.0.1 (0: any free port; the URL is printed)."),
+    script: str = typer.Option(None, help='JSON file: a list of replies, or {"rule": "action_example"}.'),
+    model_path: str = typer.Option(None, "--model-path", help="Reply with this local transformers model."),
+    model: str = typer.Option("test-model", help="Model name listed by /v1/models."),
+    latency: float = typer.Option(0.0, help="Seconds added before every reply."),
+    faults: str = typer.Option("", help="Faults, in order: e.g. '429,500x2,hang,malformed,empty' or '500*'."),
+) -> None:
+    """Serve a small OpenAI-compatible chat endpoint for tests and benchmarks (scripted replies, faults)."""
+    from palaestra.agents.llm.testserver import serve
+
+    serve(port=port, script=script, model_path=model_path, model=model, latency=latency, faults=faults,
+          announce=lambda url: print(url, flush=True))
+
+
 def main() -> None:
     app()

@@ -136,7 +136,8 @@ class FaultPlan:
 class ScriptedChatServer:
     """An OpenAI-compatible chat server on ``host:port`` (port 0: a free one), served from a thread.
 
-    ``requests`` records the JSON body of every chat request received, faulted ones included.
+    ``requests`` records the JSON body of every chat request received, faulted ones included, and
+    ``request_headers`` their HTTP headers (names in lower case).
     """
 
     def __init__(
@@ -158,6 +159,7 @@ class ScriptedChatServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.requests: list[dict[str, Any]] = []
+        self.request_headers: list[dict[str, str]] = []
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True  # a hung request must not keep the process alive
         self._thread: threading.Thread | None = None
@@ -168,7 +170,10 @@ class ScriptedChatServer:
         return f"http://{host}:{port}/v1"
 
     def start(self) -> ScriptedChatServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="chat-server", daemon=True)
+        # A short poll interval makes ``stop`` quick: tests start and stop many servers.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="chat-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -232,6 +237,7 @@ class ScriptedChatServer:
                     return
                 with server._lock:
                     server.requests.append(body)
+                    server.request_headers.append({k.lower(): v for k, v in self.headers.items()})
                 if server.latency and server._stopping.wait(server.latency):
                     return
                 fault = server._next_fault()

@@ -1,0 +1,178 @@
+"""``openai:MODEL`` against the OpenAI-compatible test server over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from PIL import Image
+
+from palaestra.agents import AgentError, agent_factory
+from palaestra.agents.llm.chat_agent import Completion
+from palaestra.agents.llm.testserver import ScriptedChatServer
+
+from conftest import play_episode
+
+pytest.importorskip("openai")
+
+FAST = {"request_timeout": 0.5, "max_retries": 2, "retry_backoff": 0.01}
+
+
+@pytest.fixture
+def server():
+    with ScriptedChatServer(model="test-model") as running:
+        yield running
+
+
+def factory_for(server, **options):
+    return agent_factory("openai:test-model", base_url=server.base_url, **{**FAST, **options})
+
+
+def counting_responder(messages):
+    """Left, with usage figures that say where they came from: 100 per message sent, 7 per reply."""
+    return Completion("<action>left</action>", 100 * len(messages), 7)
+
+
+def test_plays_a_text_episode_to_its_end():
+    with ScriptedChatServer(counting_responder, model="test-model") as server:
+        factory = factory_for(server, temperature=0.0, max_tokens=16, stop=["</action>x"], sampling_seed=7)
+        episode = asyncio.run(play_episode(factory, "Snake-Text-v0", seed=3))
+        factory.close()
+    infos, replies, agent = episode["infos"], episode["replies"], episode["agent"]
+    assert episode["terminated"] and not infos[-1]["alive"]  # the scripted "left" runs into a wall
+    assert replies == ["<action>left</action>"] * len(replies)
+    assert len(server.requests) == len(replies)
+    first = server.requests[0]
+    assert first["model"] == "test-model"
+    assert (first["temperature"], first["max_tokens"], first["stop"], first["seed"]) == (0.0, 16, ["</action>x"], 7)
+    assert first["messages"] == [
+        {"role": "system", "content": infos[0]["instructions"]},
+        {"role": "user", "content": episode["observations"][0]},
+    ]
+    last = server.requests[-1]["messages"]
+    assert [m["role"] for m in last] == ["system"] + ["user", "assistant"] * (len(replies) - 1) + ["user"]
+    assert last[-2] == {"role": "assistant", "content": replies[-2]}
+    # usage: what the server reported, step by step, and its totals
+    reported = [{"prompt_tokens": 100 * len(r["messages"]), "completion_tokens": 7} for r in server.requests]
+    assert agent.step_usage == reported
+    assert agent.usage == {"prompt_tokens": sum(r["prompt_tokens"] for r in reported),
+                           "completion_tokens": 7 * len(replies)}
+
+
+def test_plays_a_vision_episode_with_png_image_parts(server):
+    factory = factory_for(server)
+    episode = asyncio.run(play_episode(factory, "Snake-Vision-v0", seed=1))
+    factory.close()
+    assert episode["terminated"]
+    for request, observation in zip(server.requests, episode["observations"]):
+        text_part, image_part = request["messages"][-1]["content"]
+        assert text_part == {"type": "text", "text": observation["text"]}
+        header, data = image_part["image_url"]["url"].split(",", 1)
+        assert header == "data:image/png;base64"
+        png = base64.b64decode(data, validate=True)
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), observation["image"])
+
+
+def test_sync_act_and_the_api_key_from_its_env_var(server, monkeypatch):
+    monkeypatch.setenv("MY_KEY", "sk-test-123")
+    factory = factory_for(server, api_key_env="MY_KEY")
+    env = gym.make("Snake-Text-v0")
+    observation, info = env.reset(seed=0)
+    agent = factory(env, seed=0)
+    agent.reset(info["instructions"])
+    assert agent.act(observation) == "<action>left</action>"
+    assert agent.act(observation) == "<action>left</action>"
+    factory.close()
+    assert [h["authorization"] for h in server.request_headers] == ["Bearer sk-test-123"] * 2
+
+
+def test_without_a_key_it_sends_EMPTY(server, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    factory = factory_for(server)
+    env = gym.make("Snake-Text-v0")
+    _, info = env.reset(seed=0)
+    agent = factory(env)
+    agent.reset(info["instructions"])
+    agent.act("obs")
+    factory.close()
+    assert server.request_headers[0]["authorization"] == "Bearer EMPTY"
+
+
+def test_concurrent_episodes_overlap_on_one_client():
+    with ScriptedChatServer(latency=0.2) as server:
+        factory = factory_for(server, request_timeout=5)
+
+        async def four():
+            return await asyncio.gather(*(play_episode(factory, "Snake-Text-v0", seed=s) for s in range(4)))
+
+        start = time.perf_counter()
+        episodes = asyncio.run(four())
+        elapsed = time.perf_counter() - start
+        factory.close()
+    steps = sum(len(e["replies"]) for e in episodes)
+    longest = max(len(e["replies"]) for e in episodes)
+    assert steps == len(server.requests) and steps > longest
+    assert elapsed < 0.2 * steps * 0.75  # sequential requests would take 0.2 s each
+
+
+@pytest.mark.parametrize("fault", ["500", "503", "429", "hang", "malformed", "empty", "502x2"])
+def test_transient_faults_are_retried(fault):
+    with ScriptedChatServer(faults=fault) as server:
+        factory = factory_for(server)
+        episode = asyncio.run(play_episode(factory, "Snake-Text-v0", seed=3))
+        factory.close()
+    retries = 2 if fault == "502x2" else 1
+    assert episode["terminated"]
+    assert len(server.requests) == len(episode["replies"]) + retries
+    assert server.requests[0] == server.requests[retries]  # a retry resends the same conversation
+
+
+@pytest.mark.parametrize(
+    "fault, message, attempts",
+    [
+        ("500*", "HTTP 500: injected fault 500; gave up after 3 attempt", 3),
+        ("429*", "HTTP 429", 3),
+        ("hang*", "no reply within the 0.5 s request timeout; gave up after 3", 3),
+        ("malformed*", "malformed reply", 3),
+        ("empty*", "malformed reply (the reply has no choices)", 3),
+        ("400", "HTTP 400: injected fault 400", 1),
+        ("401", "HTTP 401", 1),
+        ("404", "HTTP 404", 1),
+    ],
+)
+def test_persistent_faults_end_in_a_clear_agent_error(fault, message, attempts):
+    with ScriptedChatServer(faults=fault) as server:
+        factory = factory_for(server)
+        start = time.perf_counter()
+        with pytest.raises(AgentError, match="openai:test-model at http://127.0.0.1") as err:
+            asyncio.run(play_episode(factory, "Snake-Text-v0", seed=0))
+        factory.close()
+    assert message in str(err.value)
+    assert len(server.requests) == attempts
+    assert time.perf_counter() - start < 3 * 0.5 + 1.5  # bounded by timeouts and backoff, never a hang
+
+
+def test_an_unreachable_server_is_a_connection_error():
+    with ScriptedChatServer() as server:
+        base_url = server.base_url
+    factory = agent_factory("openai:test-model", base_url=base_url, **FAST)
+    env = gym.make("Snake-Text-v0")
+    _, info = env.reset(seed=0)
+    agent = factory(env)
+    agent.reset(info["instructions"])
+    with pytest.raises(AgentError, match="connection failed"):
+        agent.act("obs")
+    factory.close()
+
+
+def test_unknown_options_and_a_missing_model_are_refused(server):
+    with pytest.raises(TypeError, match="does not take option.*device"):
+        agent_factory("openai:m", base_url=server.base_url, device="cpu")
+    with pytest.raises(ValueError, match="model name"):
+        agent_factory("openai:", base_url=server.base_url)

@@ -1,0 +1,129 @@
+"""The OpenAI-compatible test server: routes, scripted replies, usage, fault plans, the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from palaestra.agents.llm.testserver import (
+    FaultPlan,
+    ScriptedChatServer,
+    action_example_responder,
+    load_responder,
+    script_responder,
+)
+
+
+def post(url: str, payload: object, timeout: float = 5) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+CHAT = {"model": "m", "messages": [{"role": "system", "content": "Say <action>jump</action>."},
+                                   {"role": "user", "content": "go"}]}
+
+
+def test_models_route_lists_the_model():
+    with ScriptedChatServer(model="tiny") as server:
+        with urllib.request.urlopen(server.base_url + "/models", timeout=5) as response:
+            listing = json.load(response)
+    assert [m["id"] for m in listing["data"]] == ["tiny"]
+
+
+def test_chat_completion_has_the_scripted_reply_and_usage():
+    with ScriptedChatServer(script_responder(["one", "two"])) as server:
+        replies = []
+        for _ in range(3):
+            status, body = post(server.base_url + "/chat/completions", CHAT)
+            assert status == 200
+            reply = json.loads(body)
+            replies.append(reply["choices"][0]["message"]["content"])
+            usage = reply["usage"]
+            assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+            assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert replies == ["one", "two", "one"]
+    assert server.requests == [CHAT] * 3
+
+
+def test_action_example_rule_answers_with_the_system_prompts_example():
+    assert action_example_responder(CHAT["messages"]).text == "<action>jump</action>"
+
+
+@pytest.mark.parametrize(
+    "payload, status",
+    [({"model": "m"}, 400), ({"model": "m", "messages": []}, 400), ({**CHAT, "stream": True}, 400)],
+)
+def test_bad_requests_get_400(payload, status):
+    with ScriptedChatServer() as server:
+        assert post(server.base_url + "/chat/completions", payload)[0] == status
+        assert post(server.base_url + "/completions", CHAT)[0] == 404
+
+
+def test_faults_come_in_order_then_normal_service():
+    with ScriptedChatServer(faults="429,500x2,malformed,empty") as server:
+        outcomes = [post(server.base_url + "/chat/completions", CHAT) for _ in range(6)]
+    assert [status for status, _ in outcomes] == [429, 500, 500, 200, 200, 200]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(outcomes[3][1])
+    assert json.loads(outcomes[4][1])["choices"] == []
+    assert json.loads(outcomes[5][1])["choices"][0]["message"]["content"] == "<action>jump</action>"
+
+
+def test_a_hang_outlasts_the_client_timeout_and_ends_with_the_server():
+    with ScriptedChatServer(faults="hang") as server:
+        with pytest.raises(TimeoutError):
+            post(server.base_url + "/chat/completions", CHAT, timeout=0.3)
+        assert post(server.base_url + "/chat/completions", CHAT)[0] == 200
+
+
+def test_fault_plan_parsing():
+    plan = FaultPlan.parse("429, 500x2,hang*")
+    assert plan.steps == [(429, 1), (500, 2), ("hang", None)]
+    faults = iter(plan)
+    assert [next(faults) for _ in range(6)] == [429, 500, 500, "hang", "hang", "hang"]
+    assert list(FaultPlan.parse("")) == []
+    for bad, error in [("boom", "unknown fault"), ("200", "not an HTTP error"), ("500x0", "repeat count")]:
+        with pytest.raises(ValueError, match=error):
+            FaultPlan.parse(bad)
+
+
+def test_scripts_load_from_json(tmp_path):
+    path = tmp_path / "script.json"
+    path.write_text('["a", "b"]')
+    assert load_responder(path)(CHAT["messages"]).text == "a"
+    path.write_text('{"rule": "action_example"}')
+    assert load_responder(path) is action_example_responder
+    path.write_text('{"rule": "guess"}')
+    with pytest.raises(ValueError, match="action_example"):
+        load_responder(path)
+    path.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="reply strings"):
+        load_responder(path)
+
+
+def test_command_line_serves_until_stopped(tmp_path):
+    script = tmp_path / "script.json"
+    script.write_text('["<action>up</action>"]')
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from palaestra.cli import main; main()", "serve-test-llm",
+         "--port", "0", "--script", str(script), "--faults", "503"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        assert post(base_url + "/chat/completions", CHAT)[0] == 503
+        status, body = post(base_url + "/chat/completions", CHAT)
+        assert status == 200 and json.loads(body)["choices"][0]["message"]["content"] == "<action>up</action>"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
