@@ -21,7 +21,7 @@ from typing import Any
 
 from rich.console import Console
 
-from palaestra.agents.registry import agent_factory
+from palaestra.agents.registry import AgentFactory, agent_factory, agent_prefixes
 from palaestra.evaluation.metrics import RunMetrics, run_metrics
 from palaestra.evaluation.progress import RunProgress
 from palaestra.evaluation.runner import RunSettings, run_local
@@ -129,6 +129,17 @@ def _resume_options(meta: dict[str, Any], given: dict[str, Any]) -> dict[str, An
     return options
 
 
+def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFactory | None:
+    """The agent factory for this process, or for Ray (whose workers build their own) ``None`` once the
+    spec's prefix is known to be registered."""
+    if backend == "ray":
+        prefix = spec.partition(":")[0]
+        if prefix not in agent_prefixes():
+            raise ValueError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
+        return None
+    return agent_factory(spec, **options)
+
+
 def evaluate(
     run_dir: str | Path,
     *,
@@ -153,32 +164,33 @@ def evaluate(
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     options = dict(options or {})
+    factory = None
     if resume:
         store = ResultStore.open(run_dir)
         meta = store.meta
-        stored_suite = Suite.from_json(meta["suite"])
-        if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
-            store.close()
-            raise RunDirError(
-                f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
-                f"not {suite.id} {suite.version}"
-            )
-        if spec is not None and spec != meta["agent"]["spec"]:
-            store.close()
-            raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
-        suite, spec = stored_suite, meta["agent"]["spec"]
         try:
+            stored_suite = Suite.from_json(meta["suite"])
+            if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
+                raise RunDirError(
+                    f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
+                    f"not {suite.id} {suite.version}"
+                )
+            if spec is not None and spec != meta["agent"]["spec"]:
+                raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
+            suite, spec = stored_suite, meta["agent"]["spec"]
             options = _resume_options(meta, options)
-        except RunDirError:
+            stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
+            run_settings = RunSettings(**{**stored, **(settings or {})})
+            factory = _checked_agent(spec, options, backend)
+        except BaseException:
             store.close()
             raise
-        stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
-        run_settings = RunSettings(**{**stored, **(settings or {})})
         store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
     else:
         if suite is None or spec is None:
             raise ValueError("a new run needs a suite and an agent spec")
         run_settings = RunSettings(**(settings or {}))
+        factory = _checked_agent(spec, options, backend)  # before the folder exists: a typo leaves no run
         meta = run_meta(suite, spec, options, label or spec, run_settings, backend)
         store = ResultStore.create(run_dir, meta)
     with store:
@@ -207,7 +219,6 @@ def evaluate(
                         suite_id=suite.id, suite_version=suite.version, address=ray_address,
                     )
                 elif tasks:
-                    factory = agent_factory(spec, **options)
                     asyncio.run(
                         run_local(
                             tasks, factory, run_settings, write, suite_id=suite.id, suite_version=suite.version

@@ -1,0 +1,68 @@
+"""Suites are built from the registry: every family in quick, every id in core, one suite per family."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+
+from palaestra.core import register_env, registered_envs
+from palaestra.core.registry import _CATALOGUE
+from palaestra.evaluation.suites import custom_suite, families, load_suite, suite_names
+
+
+def test_quick_has_one_text_env_of_every_family():
+    quick = load_suite("quick")
+    assert sorted(env.family for env in quick.envs) == families()
+    for env in quick.envs:
+        assert "-Vision-" not in env.env_id
+        assert len(env.seeds) == 5
+
+
+def test_core_has_every_registered_id_on_the_test_split():
+    core = load_suite("core")
+    assert [env.env_id for env in core.envs] == [entry.id for entry in registered_envs()]
+    assert all(env.kwargs == {"split": "test"} for env in core.envs)
+    assert all(env.seeds == tuple(range(30)) for env in core.envs)
+    assert len(core.tasks()) == 30 * len(core.envs)
+
+
+def test_one_suite_per_family_and_the_list():
+    names = suite_names()
+    assert names[:2] == ["quick", "core"]
+    for family in families():
+        suite = load_suite(family)
+        assert {env.env_id for env in suite.envs} == {e.id for e in registered_envs(family)}
+    with pytest.raises(KeyError, match="known suites: quick, core"):
+        load_suite("nope")
+
+
+def test_a_new_registration_joins_core_and_changes_its_version():
+    before = load_suite("core")
+    register_env(
+        "EvalSuiteProbe-Text-v0",
+        "palaestra.envs.arcade.snake.decision:SnakeDecisionEnv",
+        family="zz-probe",
+        summary="probe",
+        max_episode_steps=3,
+    )
+    try:
+        after = load_suite("core")
+        assert set(after.families) == set(before.families) | {"EvalSuiteProbe-Text-v0"}
+        assert after.version != before.version and after.version.startswith("1.")
+        assert load_suite("quick").families["EvalSuiteProbe-Text-v0"] == "zz-probe"
+        assert "zz-probe" in suite_names()
+    finally:
+        del _CATALOGUE["EvalSuiteProbe-Text-v0"]
+        del gym.registry["EvalSuiteProbe-Text-v0"]
+    assert load_suite("core").version == before.version
+
+
+def test_custom_suite_checks_its_input():
+    suite = custom_suite(["Snake-Text-v0"], 3)
+    assert [(t.env_id, t.seed, t.episode) for t in suite.tasks()] == [("Snake-Text-v0", i, i) for i in range(3)]
+    with pytest.raises(KeyError, match="unknown env ids"):
+        custom_suite(["Nope-v0"], 3)
+    with pytest.raises(ValueError, match="given twice"):
+        custom_suite(["Snake-Text-v0", "Snake-Text-v0"], 3)
+    with pytest.raises(ValueError, match="at least 1"):
+        custom_suite(["Snake-Text-v0"], 0)
