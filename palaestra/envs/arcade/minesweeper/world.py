@@ -59,6 +59,17 @@ class MinesweeperWorld:
         self.flags = 0
         self.lost = False
 
+    @classmethod
+    def from_picture(cls, picture: list[str], rng: np.random.Generator) -> MinesweeperWorld:
+        """A field with its mines already placed where ``picture`` (rows of ``*`` mine, ``.`` safe) shows."""
+        height, width = len(picture), len(picture[0]) if picture else 0
+        if any(len(row) != width for row in picture) or set("".join(picture)) - set("*."):
+            raise ValueError("picture must be equal-length rows of '*' (mine) and '.' (safe)")
+        mines = "".join(picture).count("*")
+        world = cls(width, height, mines, rng)
+        world._lay_mines([c for c, mark in enumerate("".join(picture)) if mark == "*"])
+        return world
+
     # -- geometry -------------------------------------------------------------------------------
     def cell(self, x: int, y: int) -> int:
         return y * self.width + x
@@ -135,8 +146,10 @@ class MinesweeperWorld:
 
     def _place_mines(self, first: int) -> None:
         keep_free = {first, *self.neighbours[first]}
-        candidates = [c for c in self.mine_order if c not in keep_free]
-        for cell in candidates[: self.mines]:
+        self._lay_mines([c for c in self.mine_order if c not in keep_free][: self.mines])
+
+    def _lay_mines(self, cells: list[int]) -> None:
+        for cell in cells:
             self.is_mine[cell] = 1
         for c in range(len(self.view)):
             self.counts[c] = sum(self.is_mine[nb] for nb in self.neighbours[c])

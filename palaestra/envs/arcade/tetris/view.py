@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from palaestra.envs.arcade import painter
-from palaestra.envs.arcade.tetris.world import KINDS, ROTATIONS, TetrisWorld
+from palaestra.envs.arcade.tetris.world import GARBAGE, KINDS, ROTATIONS, TetrisWorld
 
 _TRANSLATE = bytes(ord("." if code == 0 else "#") for code in range(256))
 LEGEND = "Legend: # a filled cell, . an empty cell."
@@ -14,7 +14,7 @@ AXES = "Columns are numbered from 0 at the left; rows from 0 at the top."
 _COLORS = ((0, 200, 220), (235, 205, 40), (165, 70, 200), (70, 190, 70), (225, 60, 60),
            (50, 90, 220), (235, 140, 30))
 PREVIEW_ROWS = 2  # the current piece is drawn above the well, in its spawn rotation
-DIVIDER = len(KINDS) + 1  # the code of the line between the preview and the well
+DIVIDER = GARBAGE + 1  # the code of the line between the preview and the well
 
 
 def rotations_text(kind: int, width: int) -> str:
@@ -56,9 +56,10 @@ class WellText:
 
 
 def make_tiles(cell: int) -> np.ndarray:
-    """Tiles indexed by code: 0 empty, 1-7 a cell of each kind of piece, then the preview's divider."""
+    """Tiles indexed by code: 0 empty, 1-7 a cell of each kind of piece, garbage, the preview's divider."""
     tiles = [painter.blank(cell)]
     tiles += [painter.square(cell, color, inset=0.06) for color in _COLORS]
+    tiles.append(painter.square(cell, (130, 130, 130), inset=0.06))
     divider = painter.blank(cell)
     divider[cell // 2 - 1 : cell // 2 + 1, :] = (200, 200, 200)
     tiles.append(divider)

@@ -7,7 +7,7 @@ the floor or on a filled cell. Every full row is then cleared and the rows above
 piece that comes to rest with a cell above the top row tops out the well: the game is over.
 
 Rows are bit masks (bit ``x`` set when column ``x`` is filled), ``rows[0]`` the top row. ``cells``
-holds, for drawing, the kind of piece (1-7) that filled each cell, row-major from the top.
+holds, for drawing, the kind of piece (1-7) that filled each cell (or ``GARBAGE``), row-major from the top.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _SPAWN = {
     "J": ((0, 0), (0, 1), (1, 1), (2, 1)),
     "L": ((2, 0), (0, 1), (1, 1), (2, 1)),
 }
+GARBAGE = len(KINDS) + 1  # the ``cells`` code of a cell filled by a picture rather than a piece
 LINE_REWARDS = (0, 1, 3, 5, 8)  # classic scoring for 0-4 rows cleared at once, in units of 100 points
 
 
@@ -108,6 +109,19 @@ class TetrisWorld:
         self._bag: list[int] = []
         self.piece = self._draw_piece()
         self.next_piece = self._draw_piece()
+
+    @classmethod
+    def from_picture(cls, picture: list[str], piece: str, rng: np.random.Generator) -> TetrisWorld:
+        """A well filled as ``picture`` shows (rows from the top, ``#`` filled, ``.`` empty) with ``piece``
+        to place next."""
+        height, width = len(picture), len(picture[0]) if picture else 0
+        if any(len(row) != width for row in picture) or set("".join(picture)) - set("#."):
+            raise ValueError("picture must be equal-length rows of '#' (filled) and '.' (empty)")
+        world = cls(width, height, rng)
+        world.rows = [sum(1 << x for x, mark in enumerate(row) if mark == "#") for row in picture]
+        world.cells = bytearray(GARBAGE if mark == "#" else 0 for mark in "".join(picture))
+        world.piece = KINDS.index(piece)
+        return world
 
     # -- rules ----------------------------------------------------------------------------------
     def columns(self, kind: int, rotation: int) -> range:
