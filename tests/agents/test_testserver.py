@@ -127,3 +127,19 @@ def test_command_line_serves_until_stopped(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_tiny_local_model_can_serve_the_replies(tiny_model_path):
+    from transformers import AutoTokenizer
+
+    from palaestra.agents.llm.testserver import model_responder
+
+    with ScriptedChatServer(model_responder(str(tiny_model_path), max_tokens=5)) as server:
+        status, body = post(server.base_url + "/chat/completions", CHAT)
+    assert status == 200
+    reply = json.loads(body)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_path)
+    prompt = tokenizer.apply_chat_template(CHAT["messages"], tokenize=False, add_generation_prompt=True)
+    assert reply["usage"]["prompt_tokens"] == len(tokenizer.encode(prompt, add_special_tokens=False))
+    assert 1 <= reply["usage"]["completion_tokens"] <= 5
+    assert isinstance(reply["choices"][0]["message"]["content"], str)
