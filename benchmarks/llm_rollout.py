@@ -65,7 +65,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         tiny = args.model is None
         model = args.model or str(build_tiny_chat_model(
-            Path(scratch) / "tiny-llama", vocab_size=400, hidden_size=128, layers=2, heads=2, context_length=8192
+            Path(scratch) / "tiny-llama", hidden_size=128, layers=2, heads=2, context_length=8192
         ))
         options: dict[str, Any] = {"temperature": 0.0, "max_tokens": args.max_tokens, "history_turns": 4}
         if args.backend == "vllm":

@@ -49,7 +49,8 @@ def test_plays_a_text_episode_to_its_end():
     assert len(server.requests) == len(replies)
     first = server.requests[0]
     assert first["model"] == "test-model"
-    assert (first["temperature"], first["max_tokens"], first["stop"], first["seed"]) == (0.0, 16, ["</action>x"], 7)
+    sampling = (first["temperature"], first["max_tokens"], first["stop"], first["seed"])
+    assert sampling == (0.0, 16, ["</action>x"], 7)
     assert first["messages"] == [
         {"role": "system", "content": infos[0]["instructions"]},
         {"role": "user", "content": episode["observations"][0]},

@@ -110,7 +110,8 @@ def test_newest_observation_is_sent_even_over_the_token_bound():
 
 def test_few_shot_turns_follow_the_system_prompt_and_always_stay(tmp_path):
     path = tmp_path / "shots.json"
-    path.write_text(json.dumps([{"role": "user", "content": "ex-obs"}, {"role": "assistant", "content": "ex-act"}]))
+    shots = [{"role": "user", "content": "ex-obs"}, {"role": "assistant", "content": "ex-act"}]
+    path.write_text(json.dumps(shots))
     conversation = Conversation(HistoryWindow(turns=1), few_shot=load_few_shot(path))
     messages = play(conversation, 3)
     assert [m["content"] for m in messages] == ["RULES", "ex-obs", "ex-act", "obs-2", "reply-2", "obs-3"]

@@ -47,7 +47,8 @@ def test_images_are_refused_by_the_text_only_prompt(tiny_model_path):
 
 def test_sampling_settings_map_to_sampling_params():
     assert sampling_kwargs(Sampling()) == {"max_tokens": 512}
-    assert sampling_kwargs(Sampling(temperature=0.7, top_p=0.9, max_tokens=64, stop=("</action>",), seed=3)) == {
+    given = Sampling(temperature=0.7, top_p=0.9, max_tokens=64, stop=("</action>",), seed=3)
+    assert sampling_kwargs(given) == {
         "max_tokens": 64, "temperature": 0.7, "top_p": 0.9, "seed": 3, "stop": ["</action>"]
     }
 

@@ -100,8 +100,9 @@ class MicroBatcher(Generic[Request, Result]):
             if len(results) != len(live):
                 raise AgentError(f"{self._name}: {len(results)} results for a batch of {len(live)}")
         except Exception as err:  # any failure is every request's failure: none may wait forever
-            error = err if isinstance(err, AgentError) else AgentError(f"{self._name}: generation failed: {err!r}")
-            if error is not err:
+            error = err
+            if not isinstance(err, AgentError):
+                error = AgentError(f"{self._name}: generation failed: {err!r}")
                 error.__cause__ = err
             for _, future in live:
                 future.set_exception(error)

@@ -76,7 +76,7 @@ class ChatAgent:
 
 
 class ChatAgentFactory:
-    """``factory(env, seed=...)`` -> a ``ChatAgent`` on the shared backend (what ``agent_factory`` returns)."""
+    """``factory(env, seed=...)``: a ``ChatAgent`` on the shared backend; what ``agent_factory`` returns."""
 
     def __init__(self, name: str, backend: ChatBackend, prompt: PromptSettings):
         self.name = name

@@ -22,7 +22,13 @@ from palaestra.agents.llm.batching import MicroBatcher
 from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
 from palaestra.agents.llm.chat_template import render_chat_prompt, trim_at_stop
 from palaestra.agents.llm.prompting import Message, tokenizer_counter
-from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling, check_options, default_window, split_common
+from palaestra.agents.llm.settings import (
+    LOCAL_MAX_TOKENS,
+    Sampling,
+    check_options,
+    default_window,
+    split_common,
+)
 
 OPTIONS = ("device", "dtype", "max_batch")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -111,12 +117,16 @@ class TransformersBackend:
         for row, prompt_tokens in zip(output[:, prompt_width:].tolist(), prompt_lengths):
             generated = self._until_end(row)
             text = self.tokenizer.decode(generated, skip_special_tokens=True)
-            completions.append(Completion(trim_at_stop(text, self.sampling.stop), int(prompt_tokens), len(generated)))
+            text = trim_at_stop(text, self.sampling.stop)
+            completions.append(Completion(text, int(prompt_tokens), len(generated)))
         return completions
 
     def _generate_kwargs(self) -> dict[str, Any]:
         s = self.sampling
-        kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "pad_token_id": self.tokenizer.pad_token_id}
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": self.max_new_tokens,
+            "pad_token_id": self.tokenizer.pad_token_id,
+        }
         if s.temperature == 0:
             kwargs["do_sample"] = False
         elif s.temperature is not None:

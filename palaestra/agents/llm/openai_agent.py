@@ -1,4 +1,4 @@
-"""``openai:MODEL``: any OpenAI-compatible chat endpoint (``vllm serve``, hosted APIs) via the ``openai`` client.
+"""``openai:MODEL``: any OpenAI-compatible chat endpoint (``vllm serve``, hosted APIs), via ``openai``.
 
 One ``AsyncOpenAI`` client serves every episode of a run. It lives on the backend's own event loop,
 in a daemon thread, so that both ``act`` (sync) and ``aact`` (from any caller's loop) reach the same

@@ -38,7 +38,9 @@ def encode_png_data_url(image: np.ndarray) -> str:
     """A ``data:image/png;base64,...`` URL of an RGB ``uint8`` image of shape (H, W, 3)."""
     array = np.asarray(image)
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
-        raise ValueError(f"an image must be a uint8 array of shape (H, W, 3), got {array.dtype} {array.shape}")
+        raise ValueError(
+            f"an image must be a uint8 array of shape (H, W, 3), got {array.dtype} {array.shape}"
+        )
     buffer = io.BytesIO()
     Image.fromarray(array, "RGB").save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -107,7 +109,8 @@ def load_few_shot(path: str | Path) -> list[Message]:
         raise ValueError(f"the few-shot file {str(path)!r} must hold a non-empty JSON list of turns")
     for index, turn in enumerate(turns):
         expected = "user" if index % 2 == 0 else "assistant"
-        if not (isinstance(turn, dict) and turn.get("role") == expected and isinstance(turn.get("content"), str)):
+        well_formed = isinstance(turn, dict) and isinstance(turn.get("content"), str)
+        if not (well_formed and turn.get("role") == expected):
             raise ValueError(
                 f"few-shot turn {index} in {str(path)!r} must be "
                 f'{{"role": "{expected}", "content": <str>}}, got {turn!r}'
@@ -119,7 +122,7 @@ def load_few_shot(path: str | Path) -> list[Message]:
 
 @dataclass
 class HistoryWindow:
-    """How much past conversation is sent: ``turns`` exchanges and ``tokens`` tokens at most (None: no bound)."""
+    """How much past conversation is sent: ``turns`` exchanges, ``tokens`` tokens at most (None: no bound)."""
 
     turns: int | None = None
     tokens: int | None = None

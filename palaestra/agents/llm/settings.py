@@ -12,7 +12,8 @@ from palaestra.agents.llm.prompting import HistoryWindow, Message, load_few_shot
 
 # Options every LLM backend accepts; each backend adds its own (base_url, device, ...).
 COMMON_OPTIONS = frozenset(
-    {"temperature", "top_p", "max_tokens", "stop", "sampling_seed", "history_turns", "history_tokens", "few_shot"}
+    {"temperature", "top_p", "max_tokens", "stop", "sampling_seed"}
+    | {"history_turns", "history_tokens", "few_shot"}
 )
 
 LOCAL_MAX_TOKENS = 512  # reply bound of local backends when max_tokens is not given (servers have their own)
@@ -31,7 +32,7 @@ def check_options(backend: str, options: dict[str, Any], extra: Iterable[str]) -
 
 @dataclass(frozen=True)
 class Sampling:
-    """Sampling settings; None leaves the backend's own default (``max_tokens`` has one here for local models)."""
+    """Sampling settings; None keeps the backend's default (local models: ``LOCAL_MAX_TOKENS``)."""
 
     temperature: float | None = None
     top_p: float | None = None
@@ -87,7 +88,7 @@ def split_common(options: dict[str, Any]) -> tuple[Sampling, PromptSettings, dic
 
 
 def default_window(window: HistoryWindow, context_length: int | None, max_new_tokens: int) -> HistoryWindow:
-    """``window`` with a token bound that leaves room for the reply in the model's context, if none was set."""
+    """``window`` bounded to the model's context less the reply's room, where no token bound was set."""
     if window.tokens is not None or context_length is None:
         return window
     return dataclasses.replace(window, tokens=max(1, context_length - max_new_tokens))

@@ -122,7 +122,9 @@ class FaultPlan:
             if isinstance(fault, int) and not 400 <= fault <= 599:
                 raise ValueError(f"fault status {fault} is not an HTTP error status (400-599)")
             if isinstance(fault, str) and fault not in FAULT_NAMES:
-                raise ValueError(f"unknown fault {name!r}: use an HTTP status or one of {', '.join(FAULT_NAMES)}")
+                raise ValueError(
+                    f"unknown fault {name!r}: use an HTTP status or one of {', '.join(FAULT_NAMES)}"
+                )
             if times != "*" and not (times.isdigit() and int(times) > 0):
                 raise ValueError(f"bad repeat count in fault {item!r}: use NAMExN with N >= 1, or NAME*")
             steps.append((fault, None if times == "*" else int(times)))
@@ -229,7 +231,8 @@ class ScriptedChatServer:
                 except json.JSONDecodeError as err:
                     self._send_error(400, f"the request body is not JSON: {err}")
                     return
-                if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
+                messages = body.get("messages") if isinstance(body, dict) else None
+                if not isinstance(messages, list) or not messages:
                     self._send_error(400, "the request needs a non-empty 'messages' list")
                     return
                 if body.get("stream"):

@@ -20,7 +20,13 @@ from palaestra.agents.llm.batching import MicroBatcher
 from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
 from palaestra.agents.llm.chat_template import render_chat_prompt
 from palaestra.agents.llm.prompting import Message, tokenizer_counter
-from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling, check_options, default_window, split_common
+from palaestra.agents.llm.settings import (
+    LOCAL_MAX_TOKENS,
+    Sampling,
+    check_options,
+    default_window,
+    split_common,
+)
 
 OPTIONS = ("dtype", "max_model_len", "gpu_memory_utilization", "max_batch")
 
