@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import palaestra
@@ -74,6 +75,182 @@ def serve_test_llm(
 
     serve(port=port, script=script, model_path=model_path, model=model, latency=latency, faults=faults,
           announce=lambda url: print(url, flush=True))
+
+
+_LLM_OPTIONS = ("base_url", "api_key_env", "temperature", "top_p", "max_tokens", "stop", "sampling_seed",
+                "request_timeout", "max_retries")
+
+
+def _agent_options(given: dict, pairs: list[str] | None) -> dict:
+    """The agent options the user set (unset ones are left to the backend's defaults)."""
+    from palaestra.evaluation.evaluate import parse_agent_options
+
+    options = {k: v for k, v in given.items() if v is not None and v != []}
+    return {**options, **parse_agent_options(pairs or [])}
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[red]error:[/] {escape(str(error))}")
+    raise typer.Exit(2)
+
+
+@app.command("suites")
+def suites() -> None:
+    """List the evaluation suites with their versions, envs and episodes."""
+    from palaestra.evaluation.suites import load_suite, suite_names
+
+    table = Table(title="palaestra suites")
+    for column in ("suite", "version", "envs", "episodes", "description"):
+        table.add_column(column)
+    for name in suite_names():
+        suite = load_suite(name)
+        envs = ", ".join(env.env_id for env in suite.envs)
+        table.add_row(suite.id, suite.version, escape(envs), str(len(suite.tasks())), escape(suite.description))
+    console.print(table)
+
+
+@app.command("eval")
+def eval_agent(
+    suite: str = typer.Option(None, help="A suite from `palaestra suites`."),
+    env: list[str] = typer.Option(None, "--env", help="Env id(s) instead of a suite (repeatable)."),
+    episodes: int = typer.Option(10, help="Episodes per env with --env."),
+    agent: str = typer.Option(None, help="Agent spec: random, expert, openai:MODEL, hf:PATH, vllm:PATH ..."),
+    label: str = typer.Option(None, help="The agent's name on leaderboards (default: the spec)."),
+    out: str = typer.Option(None, help="Run folder (default: runs/<suite>-<agent>-<time>)."),
+    resume: str = typer.Option(None, help="Continue this run folder: skip finished episodes, retry errored."),
+    concurrency: int = typer.Option(None, help="Episodes in flight (default 8)."),
+    step_timeout: float = typer.Option(None, help="Seconds per agent reply or env step (default 300)."),
+    episode_timeout: float = typer.Option(None, help="Seconds per episode (default 3600)."),
+    retries: int = typer.Option(None, help="Retries of a failing agent reply (default 3)."),
+    retry_backoff: float = typer.Option(None, help="Seconds before the first retry, doubling (default 1)."),
+    backend: str = typer.Option("asyncio", help="asyncio (this process) or ray."),
+    ray_address: str = typer.Option(None, help="Ray cluster address for --backend ray."),
+    progress: bool = typer.Option(True, help="Show the progress bar."),
+    base_url: str = typer.Option(None, help="LLM: OpenAI-compatible endpoint URL."),
+    api_key_env: str = typer.Option(None, help="LLM: environment variable holding the API key."),
+    temperature: float = typer.Option(None, help="LLM: sampling temperature."),
+    top_p: float = typer.Option(None, help="LLM: nucleus sampling."),
+    max_tokens: int = typer.Option(None, help="LLM: tokens per reply."),
+    stop: list[str] = typer.Option(None, help="LLM: stop string (repeatable)."),
+    sampling_seed: int = typer.Option(None, help="LLM: sampling seed."),
+    request_timeout: float = typer.Option(None, help="LLM: seconds per request."),
+    max_retries: int = typer.Option(None, help="LLM: client retries per request."),
+    agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
+) -> None:
+    """Evaluate an agent on a suite or on env ids; records go to a resumable run folder."""
+    from palaestra.evaluation import (
+        CorruptRecordError, RunDirError, custom_suite, default_run_dir, evaluate, load_suite,
+    )
+    from palaestra.evaluation.report import metrics_table
+
+    local = locals()
+    settings = {k: v for k, v in (("concurrency", concurrency), ("step_timeout", step_timeout),
+                ("episode_timeout", episode_timeout), ("max_retries", retries),
+                ("retry_backoff", retry_backoff)) if v is not None}
+    try:
+        options = _agent_options({k: local[k] for k in _LLM_OPTIONS}, agent_option)
+        chosen = None
+        if suite and env:
+            raise ValueError("give --suite or --env, not both")
+        if suite or env:
+            chosen = load_suite(suite) if suite else custom_suite(list(env), episodes)
+        if resume is None and (chosen is None or agent is None):
+            raise ValueError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
+        run_dir = resume or out or default_run_dir(chosen.id, label or agent)
+        outcome = evaluate(run_dir, suite=chosen, spec=agent, options=options, label=label, settings=settings,
+                           resume=resume is not None, backend=backend, ray_address=ray_address,
+                           show_progress=progress, console=console)
+    except (ValueError, KeyError, OSError, RunDirError, CorruptRecordError) as error:
+        _fail(error)
+    if outcome.metrics is not None:
+        console.print(metrics_table(outcome.metrics, str(outcome.run_dir)))
+    if outcome.interrupted:
+        console.print(f"Interrupted: {outcome.remaining} episode(s) left; finish with "
+                      f"`palaestra eval --resume {escape(str(outcome.run_dir))}`.")
+        raise typer.Exit(130)
+    console.print(f"Run folder: {escape(str(outcome.run_dir))}")
+
+
+@app.command()
+def bench(
+    suite: str = typer.Option("quick", help="A suite from `palaestra suites`."),
+    agent: list[str] = typer.Option(None, help="Agent specs to compare (default: random and expert)."),
+    out: str = typer.Option(None, help="Output folder (default: runs/bench-<suite>-<time>); reruns resume."),
+    concurrency: int = typer.Option(None, help="Episodes in flight (default 8)."),
+    backend: str = typer.Option("asyncio", help="asyncio (this process) or ray."),
+    ray_address: str = typer.Option(None, help="Ray cluster address for --backend ray."),
+    progress: bool = typer.Option(True, help="Show the progress bars."),
+    base_url: str = typer.Option(None, help="LLM: OpenAI-compatible endpoint URL."),
+    api_key_env: str = typer.Option(None, help="LLM: environment variable holding the API key."),
+    temperature: float = typer.Option(None, help="LLM: sampling temperature."),
+    max_tokens: int = typer.Option(None, help="LLM: tokens per reply."),
+    agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
+) -> None:
+    """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
+    from palaestra.evaluation import CorruptRecordError, RunDirError, default_run_dir, load_suite
+    from palaestra.evaluation.bench import DEFAULT_AGENTS, bench as run_bench
+    from palaestra.leaderboard import terminal_table
+
+    given = {"base_url": base_url, "api_key_env": api_key_env, "temperature": temperature, "max_tokens": max_tokens}
+    try:
+        options = _agent_options(given, agent_option)
+        chosen = load_suite(suite)
+        out_dir = out or default_run_dir(chosen.id, "bench")
+        outcome = run_bench(chosen, out_dir, specs=agent or DEFAULT_AGENTS, options=options,
+                            settings={"concurrency": concurrency} if concurrency else None,
+                            backend=backend, ray_address=ray_address, show_progress=progress, console=console)
+    except (ValueError, KeyError, OSError, RunDirError, CorruptRecordError) as error:
+        _fail(error)
+    if outcome.interrupted:
+        console.print(f"Interrupted; run the same command with --out {escape(str(out_dir))} to resume.")
+        raise typer.Exit(130)
+    for board in outcome.boards:
+        console.print(terminal_table(board))
+    console.print(f"Leaderboard: {escape(str(outcome.leaderboard_dir / 'index.html'))}")
+
+
+leaderboard_app = typer.Typer(help="Build and serve leaderboards from run folders.", no_args_is_help=True)
+app.add_typer(leaderboard_app, name="leaderboard")
+
+
+@leaderboard_app.command("build")
+def leaderboard_build(
+    run_dirs: list[str] = typer.Argument(..., help="Run folders written by `palaestra eval`."),
+    out: str = typer.Option("leaderboard", help="Folder for index.html, leaderboard.md and leaderboard.csv."),
+) -> None:
+    """Build index.html, leaderboard.md and leaderboard.csv; print the tables."""
+    from palaestra.evaluation import CorruptRecordError, RunDirError
+    from palaestra.leaderboard import build_leaderboard, terminal_table
+
+    try:
+        boards = build_leaderboard(run_dirs, out)
+    except (ValueError, KeyError, OSError, RunDirError, CorruptRecordError) as error:
+        _fail(error)
+    for board in boards:
+        console.print(terminal_table(board))
+    console.print(f"Wrote {escape(out)}/index.html, leaderboard.md and leaderboard.csv")
+
+
+@leaderboard_app.command("serve")
+def leaderboard_serve(
+    directory: str = typer.Argument("leaderboard", help="A folder built by `palaestra leaderboard build`."),
+    port: int = typer.Option(8000, help="Port on 127.0.0.1 (0: any free port)."),
+) -> None:
+    """Serve a built leaderboard on http://127.0.0.1:PORT until Ctrl-C."""
+    from palaestra.leaderboard import leaderboard_server
+
+    try:
+        server = leaderboard_server(directory, port)
+    except (OSError, FileNotFoundError) as error:
+        _fail(error)
+    host, bound = server.server_address[:2]
+    print(f"http://{host}:{bound}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main() -> None:
