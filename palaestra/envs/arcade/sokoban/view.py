@@ -1,0 +1,73 @@
+"""How a Sokoban level looks: the text board with its legend, and the tiles of the image."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from palaestra.envs.arcade import painter
+from palaestra.envs.arcade.sokoban.world import (
+    BOX, BOX_ON_GOAL, FLOOR, GOAL, PLAYER, PLAYER_ON_GOAL, WALL, SokobanWorld,
+)
+
+# The standard Sokoban symbols, with "_" for floor so that the spaced-out board stays readable.
+_SYMBOLS = {FLOOR: "_", WALL: "#", GOAL: ".", BOX: "$", BOX_ON_GOAL: "*", PLAYER: "@", PLAYER_ON_GOAL: "+"}
+_TRANSLATE = bytes(ord(_SYMBOLS.get(code, "?")) for code in range(256))
+LEGEND = "Legend: # wall, _ floor, . goal, $ box, * box on a goal, @ you, + you on a goal."
+AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
+
+
+class BoardText:
+    """Renders boards of one size as text; the row labels are computed once."""
+
+    def __init__(self, size: int):
+        self.size = size
+        width = len(str(size - 1))
+        self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
+        self.prefixes = [f"{y:>{width}}  " for y in range(size)]
+
+    def board(self, world: SokobanWorld) -> str:
+        n = self.size
+        spaced = " ".join(world.grid.translate(_TRANSLATE).decode("ascii"))
+        step = 2 * n
+        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(n)]
+        return self.header + "\n" + "\n".join(rows)
+
+    @staticmethod
+    def status(world: SokobanWorld) -> str:
+        def cells(group) -> str:
+            return ", ".join(str(world.xy(c)) for c in sorted(group))
+
+        return (
+            f"You are at {world.xy(world.player)}. Boxes at: {cells(world.boxes)}. "
+            f"Goals at: {cells(world.goals)}.\n"
+            f"Boxes on goals: {world.boxes_on_goals} of {len(world.goals)}."
+        )
+
+
+def make_tiles(cell: int) -> np.ndarray:
+    """Tiles indexed by the world's cell codes."""
+    floor = painter.blank(cell, (52, 56, 66))
+    goal = painter.disc(cell, (235, 200, 70), 0.16, base=floor)
+    wall = painter.square(cell, (120, 84, 60), inset=0.03, base=painter.blank(cell, (80, 56, 40)))
+    box_color = (200, 140, 60)
+
+    def box(color, base):
+        tile = painter.square(cell, color, inset=0.12, base=base)
+        return painter.square(cell, tuple(int(c * 0.8) for c in color), inset=0.3, base=tile)
+
+    player_color = (90, 170, 240)
+    tiles = {
+        FLOOR: floor,
+        WALL: wall,
+        GOAL: goal,
+        BOX: box(box_color, floor),
+        BOX_ON_GOAL: box((90, 200, 110), floor),
+        PLAYER: painter.disc(cell, player_color, 0.33, base=floor),
+        PLAYER_ON_GOAL: painter.disc(cell, (235, 200, 70), 0.16, base=painter.disc(cell, player_color, 0.33, base=floor)),
+    }
+    return painter.stack([tiles[code] for code in range(len(tiles))])
+
+
+def board_painter(size: int, image_shape: tuple[int, int]) -> painter.TilePainter:
+    cell = painter.TilePainter.cell_size(size, size, image_shape)
+    return painter.TilePainter(size, size, make_tiles(cell), image_shape)
