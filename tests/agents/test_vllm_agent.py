@@ -53,10 +53,14 @@ def test_sampling_settings_map_to_sampling_params():
     }
 
 
-def test_importing_the_backend_does_not_import_vllm():
-    code = "import palaestra.agents, palaestra.agents.llm.vllm_agent, sys; print('vllm' in sys.modules)"
+def test_importing_the_backends_imports_none_of_their_libraries():
+    code = (
+        "import sys, palaestra, palaestra.agents\n"
+        "from palaestra.agents.llm import openai_agent, hf_agent, vllm_agent, testserver\n"
+        "print(sorted(m for m in ('openai', 'torch', 'transformers', 'vllm') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")

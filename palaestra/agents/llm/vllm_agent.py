@@ -87,7 +87,9 @@ class VLLMBackend:
         self.tokenizer = self.engine.get_tokenizer()
         self.params = vllm.SamplingParams(**sampling_kwargs(sampling))
         self.max_new_tokens = self.params.max_tokens
-        self.context_length: int | None = self.engine.llm_engine.model_config.max_model_len
+        # Newer vLLM exposes model_config on LLM itself; older only on its engine.
+        model_config = getattr(self.engine, "model_config", None) or self.engine.llm_engine.model_config
+        self.context_length: int | None = model_config.max_model_len
         self.count_tokens = tokenizer_counter(self.tokenizer)
         self.batcher: MicroBatcher[dict[str, list[int]], Completion] = MicroBatcher(
             self._generate, name=f"vllm:{path}", max_batch=max_batch, window=batch_window
