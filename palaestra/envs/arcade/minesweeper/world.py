@@ -17,12 +17,28 @@ a player sees of each cell as a code: 0-8 a revealed cell and its count, then th
 from __future__ import annotations
 
 from array import array
+from functools import lru_cache
 
 import numpy as np
 
 HIDDEN, FLAG, MINE, EXPLODED = 9, 10, 11, 12  # MINE and EXPLODED appear only once the game is lost
 REVEAL, PLACE_FLAG, REMOVE_FLAG = range(3)
 VERBS = ("reveal", "flag", "unflag")
+
+
+@lru_cache(maxsize=16)
+def neighbour_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
+    """Each cell's neighbours (up to eight); shared by every field of one size."""
+    return tuple(
+        tuple(
+            (y + dy) * width + x + dx
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+            if (dx or dy) and 0 <= x + dx < width and 0 <= y + dy < height
+        )
+        for y in range(height)
+        for x in range(width)
+    )
 
 
 class MinesweeperWorld:
@@ -39,16 +55,7 @@ class MinesweeperWorld:
             )
         self.width, self.height, self.mines = width, height, mines
         cells = width * height
-        self.neighbours: list[tuple[int, ...]] = [
-            tuple(
-                (y + dy) * width + x + dx
-                for dy in (-1, 0, 1)
-                for dx in (-1, 0, 1)
-                if (dx or dy) and 0 <= x + dx < width and 0 <= y + dy < height
-            )
-            for y in range(height)
-            for x in range(width)
-        ]
+        self.neighbours = neighbour_table(width, height)
         self.mine_order = array("H", rng.permutation(cells).tolist())
         self.is_mine = bytearray(cells)
         self.counts = bytearray(cells)
@@ -149,10 +156,11 @@ class MinesweeperWorld:
         self._lay_mines([c for c in self.mine_order if c not in keep_free][: self.mines])
 
     def _lay_mines(self, cells: list[int]) -> None:
+        counts = self.counts
         for cell in cells:
             self.is_mine[cell] = 1
-        for c in range(len(self.view)):
-            self.counts[c] = sum(self.is_mine[nb] for nb in self.neighbours[c])
+            for nb in self.neighbours[cell]:
+                counts[nb] += 1
         self.placed = True
 
     def state_bytes(self) -> bytes:
