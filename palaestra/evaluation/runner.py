@@ -16,6 +16,7 @@ through one writer thread (the store's fsync never stalls the loop). Cancelling 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -185,16 +186,20 @@ async def run_episodes(
     """Play ``tasks`` with ``concurrency`` in flight; ``write`` each record (in one writer thread)."""
     queue = list(reversed(tasks))
     loop = asyncio.get_running_loop()
+    writes: list[asyncio.Future] = []
+    # Leaving this block waits for every queued write, also when the run is cancelled.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="palaestra-writer") as writer:
 
         async def worker() -> None:
             while queue:
                 record = await play(queue.pop())
-                await loop.run_in_executor(writer, write, record)
+                # Queue the write and move on: episodes that end together must not wait on each other's fsync.
+                writes.append(loop.run_in_executor(writer, write, record))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(tasks)))]
         try:
             await asyncio.gather(*workers)
+            await asyncio.gather(*writes)
         finally:
             for task in workers:
                 task.cancel()
@@ -211,7 +216,10 @@ async def run_local(
     suite_version: str,
 ) -> None:
     """Run ``tasks`` in this process: the asyncio backend."""
-    executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="palaestra-env")
+    # Env steps are mostly CPU work under the GIL: more threads than cores (plus a few for envs that
+    # wait on a subprocess) only add hand-off latency when many episodes step at once.
+    threads = min(settings.concurrency, (os.cpu_count() or 1) + 4)
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="palaestra-env")
     try:
 
         async def play(task: EpisodeTask) -> EpisodeRecord:
