@@ -78,8 +78,16 @@ def main() -> int:
     total_steps = args.episodes * args.steps
     with tempfile.TemporaryDirectory() as run_dir, ResultStore.create(run_dir, {"benchmark": True}) as store:
         cpu_start, wall_start = time.process_time(), time.perf_counter()
-        asyncio.run(run_local(tasks, lambda env, seed=None: FixedLatencyAgent(args.latency), settings,
-                              store.append, suite_id="benchmark", suite_version="0"))
+        asyncio.run(
+            run_local(
+                tasks,
+                lambda env, seed=None: FixedLatencyAgent(args.latency),
+                settings,
+                store.append,
+                suite_id="benchmark",
+                suite_version="0",
+            )
+        )
         wall = time.perf_counter() - wall_start
         cpu = time.process_time() - cpu_start
         assert len(store.finished_keys()) == args.episodes, "some episodes failed"
@@ -88,10 +96,14 @@ def main() -> int:
     throughput = total_steps / wall
     cpu_ms = 1000 * cpu / total_steps
     ok = throughput / ideal >= 0.90 and cpu_ms < 1.0
-    print(f"{args.episodes} episodes x {args.steps} steps, concurrency {args.concurrency}, "
-          f"agent latency {1000 * args.latency:.0f} ms: {wall:.2f} s")
-    print(f"throughput: {throughput:.0f} steps/s; ideal {ideal:.0f} steps/s; "
-          f"ratio {throughput / ideal:.3f} (target >= 0.90)")
+    print(
+        f"{args.episodes} episodes x {args.steps} steps, concurrency {args.concurrency}, "
+        f"agent latency {1000 * args.latency:.0f} ms: {wall:.2f} s"
+    )
+    print(
+        f"throughput: {throughput:.0f} steps/s; ideal {ideal:.0f} steps/s; "
+        f"ratio {throughput / ideal:.3f} (target >= 0.90)"
+    )
     print(f"harness CPU per step: {cpu_ms:.3f} ms; ratio to the 1 ms budget {cpu_ms / 1.0:.3f} (target < 1)")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -1,9 +1,9 @@
 """Evaluation: suites, the episode runner (asyncio or Ray), the result store and metrics.
 
-    from palaestra.evaluation import evaluate, load_suite
+from palaestra.evaluation import evaluate, load_suite
 
-    outcome = evaluate("runs/demo", suite=load_suite("quick"), spec="expert")
-    print(outcome.metrics.suite)
+outcome = evaluate("runs/demo", suite=load_suite("quick"), spec="expert")
+print(outcome.metrics.suite)
 """
 
 from palaestra.evaluation.evaluate import RunOutcome, default_run_dir, evaluate

@@ -63,6 +63,7 @@ def _git_commit() -> str | None:
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"],
+            check=False,
             cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -215,13 +216,24 @@ def evaluate(
                     from palaestra.evaluation.ray_backend import run_on_ray
 
                     run_on_ray(
-                        tasks, spec, options, run_settings, write,
-                        suite_id=suite.id, suite_version=suite.version, address=ray_address,
+                        tasks,
+                        spec,
+                        options,
+                        run_settings,
+                        write,
+                        suite_id=suite.id,
+                        suite_version=suite.version,
+                        address=ray_address,
                     )
                 elif tasks:
                     asyncio.run(
                         run_local(
-                            tasks, factory, run_settings, write, suite_id=suite.id, suite_version=suite.version
+                            tasks,
+                            factory,
+                            run_settings,
+                            write,
+                            suite_id=suite.id,
+                            suite_version=suite.version,
                         )
                     )
         except KeyboardInterrupt:

@@ -77,7 +77,11 @@ def percentile_interval(mean: float, resampled: np.ndarray, confidence: float = 
 
 
 def bootstrap_interval(
-    values: Iterable[float], *, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = BOOTSTRAP_SEED
+    values: Iterable[float],
+    *,
+    confidence: float = CONFIDENCE,
+    resamples: int = RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
 ) -> Interval:
     """The mean of ``values`` with its percentile-bootstrap interval."""
     array = np.asarray(list(values), dtype=float)

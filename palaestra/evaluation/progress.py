@@ -23,7 +23,13 @@ class RunProgress:
     """
 
     def __init__(
-        self, label: str, total: int, done: list[EpisodeRecord], *, visible: bool, console: Console | None = None
+        self,
+        label: str,
+        total: int,
+        done: list[EpisodeRecord],
+        *,
+        visible: bool,
+        console: Console | None = None,
     ):
         finished = [r for r in done if r.finished]
         self.total = total

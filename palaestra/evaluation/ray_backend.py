@@ -9,7 +9,6 @@ that dies costs only its in-flight episodes, which are recorded as errors and re
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,9 @@ def _import_ray() -> Any:
 class EpisodeWorker:
     """A Ray actor (made remote by ``run_on_ray``) that plays episodes with one agent factory."""
 
-    def __init__(self, spec: str, options: dict[str, Any], settings: dict[str, Any], suite_id: str, version: str):
+    def __init__(
+        self, spec: str, options: dict[str, Any], settings: dict[str, Any], suite_id: str, version: str
+    ):
         import palaestra  # noqa: F401  (registers the env ids in this worker process)
         from palaestra.agents.registry import agent_factory
 
@@ -97,7 +98,9 @@ def run_on_ray(
         actor_settings = {**asdict(settings), "concurrency": per_actor}
         remote = ray.remote(num_cpus=1)(EpisodeWorker)
         actors = [
-            remote.options(max_concurrency=per_actor).remote(spec, options, actor_settings, suite_id, suite_version)
+            remote.options(max_concurrency=per_actor).remote(
+                spec, options, actor_settings, suite_id, suite_version
+            )
             for _ in range(count)
         ]
         queue = list(reversed(tasks))
@@ -115,7 +118,7 @@ def run_on_ray(
                     task = pending.pop(ref)
                     try:
                         record = EpisodeRecord.from_json(ray.get(ref))
-                    except (ray.exceptions.RayError, asyncio.CancelledError) as error:
+                    except ray.exceptions.RayError as error:
                         record = _failed(task, suite_id, suite_version, error)
                     write(record)
         finally:

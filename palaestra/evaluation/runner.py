@@ -73,7 +73,7 @@ def observation_text(observation: Any) -> str:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, TimeoutError):
+    if isinstance(error, asyncio.TimeoutError):  # TimeoutError itself from Python 3.11
         return "TimeoutError: no answer within the time limit"
     return f"{type(error).__name__}: {error}"
 
@@ -95,12 +95,16 @@ async def _reply(agent: Any, observation: Any, settings: RunSettings) -> str:
     raise AgentFailure(f"the agent failed {attempts} times on step; last error: {_describe(last)}")
 
 
-async def _in_thread(executor: Executor, settings: RunSettings, function: Callable[..., Any], *args: Any) -> Any:
+async def _in_thread(
+    executor: Executor, settings: RunSettings, function: Callable[..., Any], *args: Any
+) -> Any:
     loop = asyncio.get_running_loop()
     try:
         return await asyncio.wait_for(loop.run_in_executor(executor, function, *args), settings.step_timeout)
-    except TimeoutError:
-        raise EnvTimeout(f"an env call took longer than the step limit of {settings.step_timeout} s") from None
+    except asyncio.TimeoutError:
+        raise EnvTimeout(
+            f"an env call took longer than the step limit of {settings.step_timeout} s"
+        ) from None
 
 
 def _open_episode(task: EpisodeTask, factory: AgentFactory) -> tuple[gym.Env, Any, Any, dict[str, Any]]:
@@ -152,7 +156,9 @@ async def play_episode(
     error: str | None = None
     try:
         await asyncio.wait_for(play(), settings.episode_timeout)
-    except TimeoutError:  # step timeouts arrive as AgentFailure or EnvTimeout, so this is the episode's
+    except (
+        asyncio.TimeoutError
+    ):  # step timeouts arrive as AgentFailure or EnvTimeout, so this is the episode's
         error = f"TimeoutError: the episode ran past its limit of {settings.episode_timeout} s"
     except Exception as failure:  # env or agent failure: recorded, the run goes on
         error = _describe(failure)

@@ -69,8 +69,10 @@ def read_episodes(path: str | Path) -> list[EpisodeRecord]:
             records.append(_parse_line(path, number, tail))
         except CorruptRecordError as err:
             raise CorruptRecordError(
-                path, number, f"truncated last line, left by a killed run ({err.reason}); "
-                f"`palaestra eval --resume {path.parent}` repairs it"
+                path,
+                number,
+                f"truncated last line, left by a killed run ({err.reason}); "
+                f"`palaestra eval --resume {path.parent}` repairs it",
             ) from None
     return records
 

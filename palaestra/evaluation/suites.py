@@ -54,7 +54,12 @@ class SuiteEnv:
     seeds: tuple[int, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"env_id": self.env_id, "family": self.family, "kwargs": self.kwargs, "seeds": list(self.seeds)}
+        return {
+            "env_id": self.env_id,
+            "family": self.family,
+            "kwargs": self.kwargs,
+            "seeds": list(self.seeds),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SuiteEnv:
@@ -94,7 +99,10 @@ class Suite:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Suite:
         return cls(
-            data["id"], data["version"], data["description"], tuple(SuiteEnv.from_json(e) for e in data["envs"])
+            data["id"],
+            data["version"],
+            data["description"],
+            tuple(SuiteEnv.from_json(e) for e in data["envs"]),
         )
 
 
@@ -106,7 +114,9 @@ def _rules() -> dict[str, dict[str, Any]]:
 def _accepts_split(env_id: str) -> bool:
     """Whether the env's constructor takes ``split`` (procedural envs do; some adapters do not)."""
     entry_point = gym.spec(env_id).entry_point
-    creator = gym.envs.registration.load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    creator = (
+        gym.envs.registration.load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    )
     try:
         parameters = inspect.signature(creator).parameters
     except (TypeError, ValueError):
@@ -145,7 +155,9 @@ def load_suite(name: str) -> Suite:
         entries = registered_envs()
         if rule["select"] == "one_per_family":
             entries = [_shortest_text_env(family) for family in families()]
-        return _versioned(name, rule["version"], rule["description"], [_suite_env(e, rule["episodes"]) for e in entries])
+        return _versioned(
+            name, rule["version"], rule["description"], [_suite_env(e, rule["episodes"]) for e in entries]
+        )
     if name in families():
         rule = next(r for r in rules.values() if r["select"] == "family")
         envs = [_suite_env(e, rule["episodes"]) for e in registered_envs(name)]

@@ -113,8 +113,12 @@ def group_boards(runs: list[RunEntry]) -> list[Board]:
     for run in runs:
         groups.setdefault((run.suite_id, run.suite_version), []).append(run)
     return [
-        Board(suite_id, version, entries[0].suite_description,
-              sorted(entries, key=lambda r: (-r.metrics.suite.mean, r.label, str(r.run_dir))))
+        Board(
+            suite_id,
+            version,
+            entries[0].suite_description,
+            sorted(entries, key=lambda r: (-r.metrics.suite.mean, r.label, str(r.run_dir))),
+        )
         for (suite_id, version), entries in sorted(groups.items())
     ]
 
@@ -141,17 +145,35 @@ def _episodes_text(run: RunEntry) -> str:
 
 def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a board as plain text (for Markdown and the terminal)."""
-    header = ["rank", "agent", "score [95% CI]", *board.families, "success", "episodes", "errors", "tokens/ep"]
+    header = [
+        "rank",
+        "agent",
+        "score [95% CI]",
+        *board.families,
+        "success",
+        "episodes",
+        "errors",
+        "tokens/ep",
+    ]
     rows = []
     for rank, run in enumerate(board.runs, 1):
         family_cells = [
-            _interval_text(run.metrics.families[f]) if f in run.metrics.families else "-" for f in board.families
+            _interval_text(run.metrics.families[f]) if f in run.metrics.families else "-"
+            for f in board.families
         ]
         tokens = sum(m.mean_tokens * m.episodes for m in run.metrics.envs.values()) / run.metrics.episodes
-        rows.append([
-            str(rank), run.label, _interval_text(run.metrics.suite), *family_cells,
-            f"{run.success_rate:.0%}", _episodes_text(run), str(run.metrics.errors), f"{tokens:.0f}",
-        ])
+        rows.append(
+            [
+                str(rank),
+                run.label,
+                _interval_text(run.metrics.suite),
+                *family_cells,
+                f"{run.success_rate:.0%}",
+                _episodes_text(run),
+                str(run.metrics.errors),
+                f"{tokens:.0f}",
+            ]
+        )
     return header, rows
 
 
@@ -193,8 +215,23 @@ def _csv_cell(value: Any) -> Any:
 
 
 CSV_COLUMNS = [
-    "suite", "suite_version", "agent", "spec", "run", "scope", "name", "episodes", "errors", "success_rate",
-    "score", "score_low", "score_high", "mean_return", "mean_steps", "invalid_action_rate", "mean_tokens",
+    "suite",
+    "suite_version",
+    "agent",
+    "spec",
+    "run",
+    "scope",
+    "name",
+    "episodes",
+    "errors",
+    "success_rate",
+    "score",
+    "score_low",
+    "score_high",
+    "mean_return",
+    "mean_steps",
+    "invalid_action_rate",
+    "mean_tokens",
     "mean_seconds",
 ]
 
@@ -208,16 +245,71 @@ def render_csv(boards: list[Board]) -> str:
         for run in board.runs:
             base = [board.suite_id, board.suite_version, run.label, run.spec, str(run.run_dir)]
             m = run.metrics
-            writer.writerow([_csv_cell(v) for v in [*base, "suite", board.suite_id, m.episodes, m.errors,
-                             run.success_rate, m.suite.mean, m.suite.low, m.suite.high, "", "", "", "", ""]])
+            writer.writerow(
+                [
+                    _csv_cell(v)
+                    for v in [
+                        *base,
+                        "suite",
+                        board.suite_id,
+                        m.episodes,
+                        m.errors,
+                        run.success_rate,
+                        m.suite.mean,
+                        m.suite.low,
+                        m.suite.high,
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                ]
+            )
             for family, interval in m.families.items():
-                writer.writerow([_csv_cell(v) for v in [*base, "family", family, "", "", "", interval.mean,
-                                 interval.low, interval.high, "", "", "", "", ""]])
+                writer.writerow(
+                    [
+                        _csv_cell(v)
+                        for v in [
+                            *base,
+                            "family",
+                            family,
+                            "",
+                            "",
+                            "",
+                            interval.mean,
+                            interval.low,
+                            interval.high,
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                        ]
+                    ]
+                )
             for env_id, e in m.envs.items():
-                writer.writerow([_csv_cell(v) for v in [
-                    *base, "env", env_id, e.episodes, e.errors, e.success_rate, e.score.mean, e.score.low,
-                    e.score.high, e.mean_return, e.mean_steps, e.invalid_action_rate, e.mean_tokens,
-                    e.mean_seconds]])
+                writer.writerow(
+                    [
+                        _csv_cell(v)
+                        for v in [
+                            *base,
+                            "env",
+                            env_id,
+                            e.episodes,
+                            e.errors,
+                            e.success_rate,
+                            e.score.mean,
+                            e.score.low,
+                            e.score.high,
+                            e.mean_return,
+                            e.mean_steps,
+                            e.invalid_action_rate,
+                            e.mean_tokens,
+                            e.mean_seconds,
+                        ]
+                    ]
+                )
     return out.getvalue()
 
 
@@ -311,11 +403,14 @@ def _env_chart(board: Board, env_id: str) -> str:
     """Horizontal bars of each run's mean score on ``env_id`` (0 to 100) with interval whiskers."""
     runs = [run for run in board.runs if env_id in run.metrics.envs]
     label_width, bar_width, row_height = 130, 200, 18
+    value_x = label_width + bar_width + 4
     height = row_height * len(runs) + 24
     width = label_width + bar_width + 50
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_e(env_id)} scores">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="{_e(env_id)} scores">'
+        ),
         f'<line x1="{label_width}" y1="0" x2="{label_width}" y2="{height - 20}" stroke="#999"/>',
     ]
     for i, run in enumerate(runs):
@@ -326,10 +421,12 @@ def _env_chart(board: Board, env_id: str) -> str:
         x_high = label_width + bar_width * score.high
         parts += [
             f'<text x="{label_width - 4}" y="{y + 11}" font-size="11" text-anchor="end">{_e(label)}</text>',
-            f'<rect x="{label_width}" y="{y}" width="{bar_width * score.mean:.1f}" height="12" fill="#4a7fb5">'
-            f"<title>{_e(run.label)}: {_e(_interval_text(score))}</title></rect>",
+            (
+                f'<rect x="{label_width}" y="{y}" width="{bar_width * score.mean:.1f}" height="12" '
+                f'fill="#4a7fb5"><title>{_e(run.label)}: {_e(_interval_text(score))}</title></rect>'
+            ),
             f'<line x1="{x_low:.1f}" y1="{y + 6}" x2="{x_high:.1f}" y2="{y + 6}" stroke="#222"/>',
-            f'<text x="{label_width + bar_width + 4}" y="{y + 11}" font-size="11">{_points(score.mean)}</text>',
+            f'<text x="{value_x}" y="{y + 11}" font-size="11">{_points(score.mean)}</text>',
         ]
     parts += [
         f'<text x="{label_width}" y="{height - 6}" font-size="10">0</text>',
@@ -376,7 +473,9 @@ def terminal_table(board: Board) -> Any:
     from rich.text import Text
 
     header, rows = table_rows(board)
-    table = Table(title=Text(f"{board.suite_id} {board.suite_version}: {board.description}"), title_justify="left")
+    table = Table(
+        title=Text(f"{board.suite_id} {board.suite_version}: {board.description}"), title_justify="left"
+    )
     for name in header:
         table.add_column(Text(name), justify="left" if name == "agent" else "right")
     for row in rows:

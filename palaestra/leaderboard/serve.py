@@ -16,7 +16,8 @@ def leaderboard_server(directory: str | Path, port: int = 8000) -> ThreadingHTTP
     directory = Path(directory)
     if not (directory / HTML_FILE).is_file():
         raise FileNotFoundError(
-            f"{directory} has no {HTML_FILE}; build it with `palaestra leaderboard build RUN_DIR... --out {directory}`"
+            f"{directory} has no {HTML_FILE}; "
+            f"build it with `palaestra leaderboard build RUN_DIR... --out {directory}`"
         )
     handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
     return ThreadingHTTPServer((HOST, port), handler)

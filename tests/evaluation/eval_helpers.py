@@ -21,11 +21,15 @@ def cli_env() -> dict[str, str]:
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, env=cli_env())
+    return subprocess.run(
+        [*CLI, *args], check=False, capture_output=True, text=True, timeout=timeout, env=cli_env()
+    )
 
 
 def start_cli(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env())
+    return subprocess.Popen(
+        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env()
+    )
 
 
 class FaultyAgent(ScriptedAgent):

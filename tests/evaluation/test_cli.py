@@ -16,31 +16,67 @@ def test_suites_lists_every_suite():
 
 def test_eval_writes_a_run_folder_with_the_meta_of_design(tmp_path):
     run = tmp_path / "run"
-    result = run_cli("eval", "--env", "SnakeDecision-Text-v0", "--episodes", "3", "--agent", "random",
-                     "--temperature", "0.3", "--agent-option", "history_turns=4", "--out", str(run), "--no-progress")
+    result = run_cli(
+        "eval",
+        "--env",
+        "SnakeDecision-Text-v0",
+        "--episodes",
+        "3",
+        "--agent",
+        "random",
+        "--temperature",
+        "0.3",
+        "--agent-option",
+        "history_turns=4",
+        "--out",
+        str(run),
+        "--no-progress",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     meta = json.loads((run / "meta.json").read_text())
     assert meta["suite"]["envs"] == [
-        {"env_id": "SnakeDecision-Text-v0", "family": "arcade", "kwargs": {"split": "test"}, "seeds": [0, 1, 2]}
+        {
+            "env_id": "SnakeDecision-Text-v0",
+            "family": "arcade",
+            "kwargs": {"split": "test"},
+            "seeds": [0, 1, 2],
+        }
     ]
-    assert meta["agent"] == {"spec": "random", "label": "random", "options": {"history_turns": 4, "temperature": 0.3}}
+    assert meta["agent"] == {
+        "spec": "random",
+        "label": "random",
+        "options": {"history_turns": 4, "temperature": 0.3},
+    }
     assert {"python", "palaestra", "gymnasium"} <= set(meta["packages"])
     assert meta["started_at"] and "git_commit" in meta and meta["settings"]["backend"] == "asyncio"
     lines = [json.loads(line) for line in (run / "episodes.jsonl").read_text().splitlines()]
     assert sorted(line["seed"] for line in lines) == [0, 1, 2]
-    assert {(line["suite"], line["suite_version"]) for line in lines} == {("custom", meta["suite"]["version"])}
+    assert {(line["suite"], line["suite_version"]) for line in lines} == {
+        ("custom", meta["suite"]["version"])
+    }
     assert "SnakeDecision-Text-v0" in result.stdout and "suite" in result.stdout
 
 
 def test_eval_rejects_bad_input_with_a_clear_message(tmp_path):
     result = run_cli("eval", "--suite", "nope", "--agent", "random", "--out", str(tmp_path / "a"))
     assert result.returncode == 2 and "unknown suite 'nope'" in result.stdout
-    result = run_cli("eval", "--suite", "quick", "--agent", "nobody", "--out", str(tmp_path / "b"), "--no-progress")
+    result = run_cli(
+        "eval", "--suite", "quick", "--agent", "nobody", "--out", str(tmp_path / "b"), "--no-progress"
+    )
     assert result.returncode == 2 and "unknown agent spec 'nobody'" in result.stdout
     result = run_cli("eval", "--resume", str(tmp_path / "missing"))
     assert result.returncode == 2 and "has no meta.json" in result.stdout
-    result = run_cli("eval", "--suite", "quick", "--agent", "random", "--agent-option", "oops",
-                     "--out", str(tmp_path / "c"))
+    result = run_cli(
+        "eval",
+        "--suite",
+        "quick",
+        "--agent",
+        "random",
+        "--agent-option",
+        "oops",
+        "--out",
+        str(tmp_path / "c"),
+    )
     assert result.returncode == 2 and "is not KEY=VALUE" in result.stdout
 
 

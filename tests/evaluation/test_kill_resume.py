@@ -12,7 +12,17 @@ from eval_helpers import episodes_lines, run_cli, start_cli
 
 from palaestra.evaluation import read_episodes, run_metrics
 
-ENV_ARGS = ("--env", "Snake-Text-v0", "--episodes", "40", "--agent", "expert", "--concurrency", "4", "--no-progress")
+ENV_ARGS = (
+    "--env",
+    "Snake-Text-v0",
+    "--episodes",
+    "40",
+    "--agent",
+    "expert",
+    "--concurrency",
+    "4",
+    "--no-progress",
+)
 EXPECTED = {("Snake-Text-v0", episode) for episode in range(40)}
 
 

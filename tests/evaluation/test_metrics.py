@@ -40,12 +40,23 @@ def test_the_same_data_always_gives_the_same_interval():
     assert bootstrap_interval(values) == bootstrap_interval(values)
 
 
-def make(env_id: str, episode: int, score: float, *, error: str | None = None, invalid: int = 0,
-         steps: int = 4) -> EpisodeRecord:
+def make(
+    env_id: str, episode: int, score: float, *, error: str | None = None, invalid: int = 0, steps: int = 4
+) -> EpisodeRecord:
     return EpisodeRecord(
-        suite="s", suite_version="1", env_id=env_id, seed=episode, episode=episode, success=score == 1.0,
-        score=score, return_=score * 2, steps=steps, invalid_actions=invalid,
-        tokens={"prompt_tokens": 10, "completion_tokens": 5}, seconds=0.5, error=error,
+        suite="s",
+        suite_version="1",
+        env_id=env_id,
+        seed=episode,
+        episode=episode,
+        success=score == 1.0,
+        score=score,
+        return_=score * 2,
+        steps=steps,
+        invalid_actions=invalid,
+        tokens={"prompt_tokens": 10, "completion_tokens": 5},
+        seconds=0.5,
+        error=error,
     )
 
 

@@ -17,7 +17,18 @@ import pytest
 from eval_helpers import cli_env, run_cli
 
 RAY = str(Path(sys.executable).with_name("ray"))
-ARGS = ("eval", "--env", "Snake-Text-v0", "--episodes", "6", "--agent", "expert", "--concurrency", "3", "--no-progress")
+ARGS = (
+    "eval",
+    "--env",
+    "Snake-Text-v0",
+    "--episodes",
+    "6",
+    "--agent",
+    "expert",
+    "--concurrency",
+    "3",
+    "--no-progress",
+)
 
 
 def free_port() -> int:
@@ -32,9 +43,21 @@ def ray_address():
     port = free_port()
     temp_dir = tempfile.mkdtemp(prefix="pray", dir="/tmp")  # short: Ray's socket paths have a length limit
     started = subprocess.Popen(
-        [RAY, "start", "--head", f"--port={port}", "--num-cpus=1", "--node-ip-address=127.0.0.1",
-         "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp_dir}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env(),
+        [
+            RAY,
+            "start",
+            "--head",
+            f"--port={port}",
+            "--num-cpus=1",
+            "--node-ip-address=127.0.0.1",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--temp-dir={temp_dir}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=cli_env(),
         start_new_session=True,  # its daemons keep this process group, so teardown can stop exactly them
     )
     output, _ = started.communicate(timeout=120)
@@ -70,8 +93,11 @@ def test_ray_resume_skips_finished_episodes(tmp_path, ray_address):
     assert run_cli(*ARGS, "--out", str(run)).returncode == 0
     lines = (run / "episodes.jsonl").read_text().splitlines()
     (run / "episodes.jsonl").write_text("\n".join(lines[:2]) + "\n")  # as if stopped after two episodes
-    result = run_cli("eval", "--resume", str(run), "--backend", "ray", "--ray-address", ray_address,
-                     "--no-progress")
+    result = run_cli(
+        "eval", "--resume", str(run), "--backend", "ray", "--ray-address", ray_address, "--no-progress"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    episodes = sorted(json.loads(line)["episode"] for line in (run / "episodes.jsonl").read_text().splitlines())
+    episodes = sorted(
+        json.loads(line)["episode"] for line in (run / "episodes.jsonl").read_text().splitlines()
+    )
     assert episodes == list(range(6))

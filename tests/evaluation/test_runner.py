@@ -29,8 +29,11 @@ def test_faulty_agents_end_their_episodes_with_errors_and_the_run_goes_on(tmp_pa
             continue
         assert not record.success and record.score == 0.0 and record.steps == 0
         assert record.error.startswith("AgentFailure: the agent failed 3 times")
-        expected = {"raise": "RuntimeError: model server exploded", "hang": "TimeoutError",
-                    "garbage": "TypeError: the agent replied with dict, not text"}[mode]
+        expected = {
+            "raise": "RuntimeError: model server exploded",
+            "hang": "TimeoutError",
+            "garbage": "TypeError: the agent replied with dict, not text",
+        }[mode]
         assert expected in record.error
     assert outcome.metrics.errors == 6 and outcome.remaining == 6
     assert outcome.metrics.envs["SnakeDecision-Text-v0"].success_rate == 2 / 8
@@ -90,6 +93,9 @@ def test_secret_options_are_not_written_and_must_be_given_again(tmp_path):
     meta_text = (tmp_path / "run" / "meta.json").read_text()
     assert "sk-very-secret" not in meta_text
     assert json.loads(meta_text)["agent"]["options"] == {
-        "api_key": "<redacted>", "api_key_env": "MY_KEY", "temperature": 0.5}
+        "api_key": "<redacted>",
+        "api_key_env": "MY_KEY",
+        "temperature": 0.5,
+    }
     with pytest.raises(ValueError, match="api_key are secrets"):
         evaluate(tmp_path / "run", resume=True, show_progress=False)

@@ -17,9 +17,19 @@ from palaestra.evaluation.store import (
 
 def record(episode: int, error: str | None = None) -> EpisodeRecord:
     return EpisodeRecord(
-        suite="s", suite_version="1.x", env_id="Snake-Text-v0", seed=episode, episode=episode,
-        success=error is None, score=1.0 if error is None else 0.0, return_=2.5, steps=1, invalid_actions=0,
-        tokens={"prompt_tokens": 3, "completion_tokens": 4}, seconds=0.1, error=error,
+        suite="s",
+        suite_version="1.x",
+        env_id="Snake-Text-v0",
+        seed=episode,
+        episode=episode,
+        success=error is None,
+        score=1.0 if error is None else 0.0,
+        return_=2.5,
+        steps=1,
+        invalid_actions=0,
+        tokens={"prompt_tokens": 3, "completion_tokens": 4},
+        seconds=0.1,
+        error=error,
         trajectory=[StepRecord("obs ✓", "<action>up</action>", 2.5, True)],
     )
 

@@ -59,7 +59,9 @@ def test_a_new_registration_joins_core_and_changes_its_version():
 
 def test_custom_suite_checks_its_input():
     suite = custom_suite(["Snake-Text-v0"], 3)
-    assert [(t.env_id, t.seed, t.episode) for t in suite.tasks()] == [("Snake-Text-v0", i, i) for i in range(3)]
+    assert [(t.env_id, t.seed, t.episode) for t in suite.tasks()] == [
+        ("Snake-Text-v0", i, i) for i in range(3)
+    ]
     with pytest.raises(KeyError, match="unknown env ids"):
         custom_suite(["Nope-v0"], 3)
     with pytest.raises(ValueError, match="given twice"):

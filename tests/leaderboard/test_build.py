@@ -36,21 +36,31 @@ def test_markdown_has_every_run_and_escapes_labels(runs, tmp_path):
     assert "<script>" not in text and "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in text
     version = read_meta(runs["expert"])["suite"]["version"]
     section = text.split(f"## custom {version}")[1].split("\n## ")[0]
-    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| ") and "rank" not in line]
+    rows = [
+        line.split(" | ") for line in section.splitlines() if line.startswith("| ") and "rank" not in line
+    ]
     # Ties keep a stable order by label; the random agent ranks last.
     assert [(row[0], row[1]) for row in rows] == [
-        ("| 1", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"), ("| 2", "expert"), ("| 3", "random")]
+        ("| 1", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"),
+        ("| 2", "expert"),
+        ("| 3", "random"),
+    ]
     assert rows[0][2] == rows[1][2] != rows[2][2]  # equal scores for the two expert runs
 
 
 def test_csv_rows_match_the_metrics_and_neutralise_formulas(runs, tmp_path):
     formula = tmp_path / "formula"
-    evaluate(formula, suite=custom_suite(["Snake-Text-v0"], 2), spec="random", label="=HYPERLINK(\"x\")",
-             show_progress=False)
+    evaluate(
+        formula,
+        suite=custom_suite(["Snake-Text-v0"], 2),
+        spec="random",
+        label='=HYPERLINK("x")',
+        show_progress=False,
+    )
     build_leaderboard([*runs.values(), formula], tmp_path / "board")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "board" / "leaderboard.csv").read_text())))
     labels = {row["agent"] for row in rows}
-    assert {"expert", "random", XSS_LABEL, "'=HYPERLINK(\"x\")"} == labels
+    assert {"expert", "random", XSS_LABEL, '\'=HYPERLINK("x")'} == labels
     env_rows = [r for r in rows if r["scope"] == "env" and r["run"] == str(runs["random"])]
     records = [json.loads(line) for line in (runs["random"] / "episodes.jsonl").read_text().splitlines()]
     for row in env_rows:

@@ -28,9 +28,16 @@ def browser(tmp_path_factory):
         pytest.fail(CHROMIUM_MISSING)
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     yield driver
@@ -55,7 +62,10 @@ def table_of(driver, runs, name):
 
 
 def column(table, index):
-    return [row.find_elements("css selector", "td")[index].text for row in table.find_elements("css selector", "tbody tr")]
+    return [
+        row.find_elements("css selector", "td")[index].text
+        for row in table.find_elements("css selector", "tbody tr")
+    ]
 
 
 def test_rows_match_the_runs(page):
@@ -89,7 +99,7 @@ def test_clicking_a_header_sorts_the_rows(page):
 
 
 def test_a_hostile_agent_name_is_shown_as_text(page):
-    driver, runs = page
+    driver, _ = page
     cells = [td for td in driver.find_elements("css selector", "td.agent") if td.text == XSS_LABEL]
     assert cells, "the agent name is not shown literally"
     assert driver.execute_script("return document.scripts.length") == 1  # only the page's own script
@@ -97,4 +107,4 @@ def test_a_hostile_agent_name_is_shown_as_text(page):
     from selenium.common.exceptions import NoAlertPresentException
 
     with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text
+        _ = driver.switch_to.alert.text
