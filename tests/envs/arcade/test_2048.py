@@ -17,7 +17,9 @@ def world_of(tiles, target=2048):
 
 def slid(tiles, direction):
     """The board after the slide of ``direction`` (before the new tile) and its points."""
-    board, points = world_of(tiles).options[direction]
+    world = world_of(tiles)
+    assert direction in world.legal
+    board, points = world.after(direction)
     n = len(tiles)
     return [[(1 << v) if v else 0 for v in board[y * n : (y + 1) * n]] for y in range(n)], points
 

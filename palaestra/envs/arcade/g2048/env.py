@@ -99,7 +99,7 @@ class Game2048Env(TextEnv):
 
     def _parse(self, text: str) -> int:
         move = parse_move(text)
-        if move not in self.world.options:
+        if move not in self.world.legal:
             legal = ", ".join(self.valid_actions()) or "none"
             raise ActionError(f"moving {DIRECTIONS[move]} changes nothing on this board; legal moves: {legal}")
         return move
@@ -117,7 +117,7 @@ class Game2048Env(TextEnv):
         return self.world.state_bytes()
 
     def valid_actions(self) -> list[str]:
-        return [DIRECTIONS[d] for d in self.world.options]
+        return [DIRECTIONS[d] for d in self.world.legal]
 
     def expert_action(self) -> str:
         return DIRECTIONS[expert_move(self.world)]

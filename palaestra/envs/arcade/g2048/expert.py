@@ -102,7 +102,8 @@ def _max_value(board: bytes, world: Game2048World, depth: int) -> float:
 def expert_move(world: Game2048World) -> int:
     """The direction the expert plays; the world must have a legal move."""
     best_direction, best_value = -1, float("-inf")
-    for direction, (after, _) in world.options.items():
+    for direction in world.legal:
+        after, _ = world.after(direction)
         value = _chance_value(after, world, _SEARCH_DEPTH)
         if value > best_value:
             best_direction, best_value = direction, value

@@ -17,6 +17,7 @@ _COLORS = (
     (237, 197, 63), (237, 194, 46),
 )
 _BIG_COLOR = (60, 58, 50)
+_MAX_KNOWN_ROWS = 1 << 16
 
 
 def max_exponent(size: int) -> int:
@@ -34,11 +35,20 @@ class BoardText:
         label = len(str(size - 1))
         self.header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
         self.prefixes = [f"{y:>{label}}" for y in range(size)]
+        self._rows: dict[bytes, str] = {}  # a row's exponents -> its text; rows recur across boards
 
     def board(self, world: Game2048World) -> str:
-        n, cells, b = self.size, self.cells, world.board
-        rows = [self.prefixes[y] + "".join([cells[v] for v in b[y * n : (y + 1) * n]]) for y in range(n)]
-        return self.header + "\n" + "\n".join(rows)
+        n, b, known = self.size, world.board, self._rows
+        rows = [self.header]
+        for y, prefix in enumerate(self.prefixes):
+            line = b[y * n : (y + 1) * n]
+            text = known.get(line)
+            if text is None:
+                if len(known) >= _MAX_KNOWN_ROWS:
+                    known.clear()
+                text = known[line] = "".join([self.cells[v] for v in line])
+            rows.append(prefix + text)
+        return "\n".join(rows)
 
 
 def make_tiles(cell: int, size: int) -> np.ndarray:

@@ -44,6 +44,21 @@ def slide_line(line: bytes) -> tuple[bytes, int]:
     return result
 
 
+_MOBILITY: dict[bytes, int] = {}
+TOWARDS_START, TOWARDS_END = 1, 2
+
+
+def line_mobility(line: bytes) -> int:
+    """Bit flags of the ways a line can slide: TOWARDS_START and/or TOWARDS_END change it."""
+    cached = _MOBILITY.get(line)
+    if cached is None:
+        cached = (TOWARDS_START if slide_line(line)[0] != line else 0) | (
+            TOWARDS_END if slide_line(line[::-1])[0] != line[::-1] else 0
+        )
+        _MOBILITY[line] = cached
+    return cached
+
+
 def line_slices(size: int, direction: int) -> list[tuple[slice, bool]]:
     """For each line of a move: the board slice it occupies and whether tiles slide towards its end."""
     if direction in (LEFT, RIGHT):
@@ -70,8 +85,8 @@ def slide_board(board: bytes, lines: list[tuple[slice, bool]]) -> tuple[bytes, i
 class Game2048World:
     """The board, the points scored and the legal moves. ``rng`` is the env's ``np_random``.
 
-    ``options`` maps each legal direction to the board it leads to (before the new tile) and the
-    points it scores; it is recomputed after every move, so legality checks cost nothing.
+    ``legal`` lists the directions that change the board, in the order of ``DIRECTIONS``; it is
+    recomputed after every move from per-line tables, so legality checks cost nothing.
     """
 
     def __init__(self, size: int, target: int, rng: np.random.Generator, *, start_tiles: int = 2):
@@ -84,6 +99,8 @@ class Game2048World:
         self.target_exponent = target.bit_length() - 1
         self.rng = rng
         self.lines = [line_slices(size, d) for d in range(4)]
+        self._rows = [where for where, _ in self.lines[LEFT]]
+        self._columns = [where for where, _ in self.lines[UP]]
         self.board = bytes(size * size)
         self.points = 0
         self.moves = 0
@@ -108,19 +125,20 @@ class Game2048World:
         return world
 
     # -- rules ----------------------------------------------------------------------------------
+    def after(self, direction: int) -> tuple[bytes, int]:
+        """The board a move leads to, before the new tile, and the points it scores."""
+        return slide_board(self.board, self.lines[direction])
+
     def move(self, direction: int) -> int:
-        """Play a legal move: slide, then add a tile. Returns the points scored. KeyError if illegal."""
-        board, points = self.options[direction]
-        self.board = board
+        """Play a legal move: slide, then add a tile. Returns the points scored."""
+        if direction not in self.legal:
+            raise ValueError(f"moving {DIRECTIONS[direction]} does not change the board")
+        self.board, points = self.after(direction)
         self.points += points
         self.moves += 1
         self._spawn()
         self._refresh()
         return points
-
-    @property
-    def max_exponent(self) -> int:
-        return max(self.board)
 
     @property
     def won(self) -> bool:
@@ -129,7 +147,7 @@ class Game2048World:
     @property
     def over(self) -> bool:
         """No move changes the board."""
-        return not self.options
+        return not self.legal
 
     def tiles(self) -> list[list[int]]:
         """The board as rows of tile values (0 for empty)."""
@@ -137,19 +155,30 @@ class Game2048World:
         return [[(1 << v) if v else 0 for v in self.board[y * n : (y + 1) * n]] for y in range(n)]
 
     def _refresh(self) -> None:
-        self.options: dict[int, tuple[bytes, int]] = {}
-        for direction in range(4):
-            board, points = slide_board(self.board, self.lines[direction])
-            if board != self.board:
-                self.options[direction] = (board, points)
+        board = self.board
+        rows = cols = 0
+        for where in self._rows:
+            rows |= line_mobility(board[where])
+        for where in self._columns:
+            cols |= line_mobility(board[where])
+        # in DIRECTIONS order: up, right, down, left
+        self.legal: tuple[int, ...] = _LEGAL[
+            (cols & TOWARDS_START) | (rows & TOWARDS_END) | (cols & TOWARDS_END) << 1 | (rows & TOWARDS_START) << 3
+        ]
+        self.max_exponent = max(board)
 
     def _spawn(self) -> None:
-        empty = [i for i, v in enumerate(self.board) if not v]
+        board = self.board
+        empty = [i for i, v in enumerate(board) if not v]
         if not empty:
             return
-        cell = empty[int(self.rng.integers(len(empty)))]
+        cell = empty[int(self.rng.random() * len(empty))]
         exponent = 2 if self.rng.random() < FOUR_PROBABILITY else 1
-        self.board = self.board[:cell] + bytes((exponent,)) + self.board[cell + 1 :]
+        self.board = board[:cell] + bytes((exponent,)) + board[cell + 1 :]
 
     def state_bytes(self) -> bytes:
         return self.board
+
+
+# legal-move bit mask (bit d set when direction d changes the board) -> the legal directions
+_LEGAL = tuple(tuple(d for d in range(4) if mask >> d & 1) for mask in range(16))

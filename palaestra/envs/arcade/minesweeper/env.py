@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "medium": {"width": 9, "height": 9, "mines": 10},
     "hard": {"width": 16, "height": 16, "mines": 40},
 }
+_IS_HIDDEN = bytes(code == HIDDEN for code in range(256))
+_IS_FLAG = bytes(code == FLAG for code in range(256))
 WIN_REWARD = 1.0
 MINE_REWARD = -1.0
 
@@ -100,6 +103,8 @@ class MinesweeperEnv(TextEnv):
         # Each cell's action strings, made once: valid_actions lists them every step.
         cells = [(x, y) for y in range(h) for x in range(w)]
         self._action_text = [[f"{verb} {x} {y}" for x, y in cells] for verb in VERBS]
+        self._first_actions = self._action_text[REVEAL] + self._action_text[PLACE_FLAG]
+        self._first_field = ""  # the all-hidden field's text, made at the first reset
         self._painter: TilePainter | None = None
         self.world: MinesweeperWorld | None = None
 
@@ -141,13 +146,14 @@ class MinesweeperEnv(TextEnv):
         w = self.world
         if w.over:
             return []
-        view_codes = w.view
-        hidden = [c for c, code in enumerate(view_codes) if code == HIDDEN]
+        if w.untouched:
+            return list(self._first_actions)
+        hidden = w.view.translate(_IS_HIDDEN)  # one byte per cell: 1 where hidden, else 0
         reveal, flag, unflag = self._action_text
-        actions = [reveal[c] for c in hidden]
-        actions += [flag[c] for c in hidden]
+        actions = list(compress(reveal, hidden))
+        actions += compress(flag, hidden)
         if w.flags:
-            actions += [unflag[c] for c, code in enumerate(view_codes) if code == FLAG]
+            actions += compress(unflag, w.view.translate(_IS_FLAG))
         return actions
 
     def expert_action(self) -> str:
@@ -167,9 +173,15 @@ class MinesweeperEnv(TextEnv):
             status = "Every safe cell is revealed: you won."
         else:
             status = f"Safe cells left to reveal: {w.safe_cells - w.revealed}."
+        if w.untouched:
+            if not self._first_field:
+                self._first_field = self._text.field(w)
+            field = self._first_field
+        else:
+            field = self._text.field(w)
         return (
             f"Turn {self.turn}. Mines: {w.mines}. Flags placed: {w.flags}.\n"
-            f"{self._text.field(w)}\n{view.LEGEND}\n{status}"
+            f"{field}\n{view.LEGEND}\n{status}"
         )
 
     def _instructions(self) -> str:

@@ -28,16 +28,15 @@ class FieldText:
         self.width, self.height = width, height
         label = len(str(height - 1))
         col = len(str(width - 1))
-        self.sep = " " * col
+        self.joiner = " " * col  # each symbol right-aligned under its column number
         self.header = " " * (label + 2) + " ".join(f"{x:>{col}}" for x in range(width))
-        self.prefixes = [f"{y:>{label}}  " for y in range(height)]
-        self.pad = " " * (col - 1)
+        self.prefixes = [f"{y:>{label}}  " + " " * (col - 1) for y in range(height)]
+        self.step = width * (col + 1)
 
     def field(self, world: MinesweeperWorld) -> str:
-        w = self.width
-        symbols = world.view.translate(_TRANSLATE).decode("ascii")
-        joiner = " " + self.pad
-        rows = [self.prefixes[y] + self.pad + joiner.join(symbols[y * w : (y + 1) * w]) for y in range(self.height)]
+        spaced = self.joiner.join(world.view.translate(_TRANSLATE).decode("ascii"))
+        step, width = self.step, self.step - len(self.joiner)
+        rows = [prefix + spaced[y * step : y * step + width] for y, prefix in enumerate(self.prefixes)]
         return self.header + "\n" + "\n".join(rows)
 
 

@@ -16,7 +16,6 @@ a player sees of each cell as a code: 0-8 a revealed cell and its count, then th
 
 from __future__ import annotations
 
-from array import array
 from functools import lru_cache
 
 import numpy as np
@@ -56,7 +55,7 @@ class MinesweeperWorld:
         self.width, self.height, self.mines = width, height, mines
         cells = width * height
         self.neighbours = neighbour_table(width, height)
-        self.mine_order = array("H", rng.permutation(cells).tolist())
+        self.mine_order = rng.permutation(cells).astype(np.uint16)
         self.is_mine = bytearray(cells)
         self.counts = bytearray(cells)
         self.view = bytearray([HIDDEN]) * cells
@@ -83,6 +82,11 @@ class MinesweeperWorld:
 
     def xy(self, cell: int) -> tuple[int, int]:
         return cell % self.width, cell // self.width
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing revealed or flagged yet: every episode starts in this same visible state."""
+        return self.revealed == 0 and self.flags == 0
 
     @property
     def won(self) -> bool:
@@ -153,7 +157,7 @@ class MinesweeperWorld:
 
     def _place_mines(self, first: int) -> None:
         keep_free = {first, *self.neighbours[first]}
-        self._lay_mines([c for c in self.mine_order if c not in keep_free][: self.mines])
+        self._lay_mines([c for c in self.mine_order.tolist() if c not in keep_free][: self.mines])
 
     def _lay_mines(self, cells: list[int]) -> None:
         counts = self.counts
