@@ -58,8 +58,8 @@ def test_answers_match_independently_computed_turns(difficulty):
         seen.add(puzzle.answer)
         _, reward, terminated, _, info = env.step(env.unwrapped.expert_action())
         assert reward == 1.0 and terminated and info[keys.SUCCESS]
-    expected = {CLOCKWISE, COUNTERCLOCKWISE, HALF_TURN} | ({MIRROR} if PRESETS[difficulty]["mirror_prob"] else set())
-    assert seen == expected
+    mirrors_offered = PRESETS[difficulty]["mirror_prob"] > 0
+    assert seen == {CLOCKWISE, COUNTERCLOCKWISE, HALF_TURN} | ({MIRROR} if mirrors_offered else set())
     env.close()
 
 
@@ -163,7 +163,7 @@ def test_wrong_answer_ends_the_episode_with_nothing():
     env.reset(seed=3)
     right = env.unwrapped.puzzle.answer
     wrong = next(a for a in range(4) if a != right)
-    obs, reward, terminated, truncated, info = env.step(ANSWERS[wrong])
+    obs, reward, terminated, _, info = env.step(ANSWERS[wrong])
     assert reward == 0.0 and terminated and not info[keys.SUCCESS] and info[keys.SCORE] == 0.0
     assert f"the answer was {ANSWERS[right]}" in obs["text"]
 

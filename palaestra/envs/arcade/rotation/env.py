@@ -23,7 +23,12 @@ from palaestra.core import ActionError, TextEnv
 from palaestra.envs.arcade.rotation import render
 from palaestra.envs.arcade.rotation.expert import expert_answer
 from palaestra.envs.arcade.rotation.world import (
-    CLOCKWISE, COUNTERCLOCKWISE, HALF_TURN, MIRROR, RotationPuzzle, check_settings,
+    CLOCKWISE,
+    COUNTERCLOCKWISE,
+    HALF_TURN,
+    MIRROR,
+    RotationPuzzle,
+    check_settings,
 )
 
 ANSWERS = ("90 clockwise", "90 counterclockwise", "180", "mirror")  # by answer index
@@ -37,11 +42,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
 _DIRECTION_WORDS = re.compile(r"\b(?:counter[\s-]?clockwise|anti[\s-]?clockwise|ccw)\b|\b(?:clockwise|cw)\b")
-_FILLER = frozenset(
-    "the a an it is its by of answer rotation rotated rotate rotates turned turn turns degrees degree "
-    "deg image".split()
-)
-_MIRROR_WORDS = frozenset("mirror mirrored reflection reflected flipped".split())
+_FILLER = frozenset((
+    "the", "a", "an", "it", "is", "its", "by", "of", "answer", "rotation", "rotated", "rotate",
+    "rotates", "turned", "turn", "turns", "degrees", "degree", "deg", "image",
+))
+_MIRROR_WORDS = frozenset(("mirror", "mirrored", "reflection", "reflected", "flipped"))
 _NUMBERS = {"90": 90, "180": 180, "270": 270, "quarter": 90, "half": 180}
 
 
@@ -187,8 +192,10 @@ class RotationEnv(TextEnv):
         example = f"turned {_TURN_PHRASES[p.example_answer]}"
         if self.vision:
             lines = [
-                "The image shows four views of objects made of cubes, in a 2x2 grid: 1 top left, "
-                "2 top right, 3 bottom left, 4 bottom right.",
+                (
+                    "The image shows four views of objects made of cubes, in a 2x2 grid: 1 top left, "
+                    "2 top right, 3 bottom left, 4 bottom right."
+                ),
                 f"Example pair: view 2 shows the object of view 1 {example} about the vertical axis.",
                 "Test pair: views 3 and 4.",
             ]
@@ -213,11 +220,13 @@ class RotationEnv(TextEnv):
         p = self.puzzle
         seen = "views" if self.vision else "objects"
         text = [
-            "This is a mental-rotation test. Each object is made of unit cubes joined face to face. "
-            f"You are shown four {seen}: an example pair, where the second is the first turned about "
-            "the vertical axis by a stated amount, and a test pair. Say which turn about the vertical "
-            "axis takes the third to the fourth. Clockwise and counterclockwise are as seen from "
-            "above; 180 is a half turn."
+            (
+                "This is a mental-rotation test. Each object is made of unit cubes joined face to "
+                f"face. You are shown four {seen}: an example pair, where the second is the first "
+                "turned about the vertical axis by a stated amount, and a test pair. Say which turn "
+                "about the vertical axis takes the third to the fourth. Clockwise and "
+                "counterclockwise are as seen from above; 180 is a half turn."
+            )
         ]
         if p.mirrors:
             text.append(

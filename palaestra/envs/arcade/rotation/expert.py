@@ -9,7 +9,12 @@ fits and the expert is always right.
 from __future__ import annotations
 
 from palaestra.envs.arcade.rotation.world import (
-    MIRROR, QUARTERS, TURNS, RotationPuzzle, same_shape, turn,
+    MIRROR,
+    QUARTERS,
+    TURNS,
+    RotationPuzzle,
+    same_shape,
+    turn,
 )
 
 

@@ -1,8 +1,9 @@
 """A small numpy renderer for polycubes: perspective projection, Lambert shading, a z-buffer.
 
 Each exposed cube face (one with no cube on its other side) that faces the camera is rasterised as
-a quad with perspective-correct depth and face coordinates; the face coordinates draw a dark outline round every face, as in Shepard and Metzler's drawings. The image is rendered at
-``SUPERSAMPLE`` times the size and averaged down, which smooths the edges.
+a quad with perspective-correct depth and face coordinates; the face coordinates draw a dark outline
+round every face, as in Shepard and Metzler's drawings. The image is rendered at ``SUPERSAMPLE``
+times the size and averaged down, which smooths the edges.
 
 The camera is the same for every view: it looks at the object's centre from the south-east, above
 it, with ``z`` (the vertical axis) up on the screen, so turning an object about the vertical axis
@@ -17,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from palaestra.envs.arcade.painter import BACKGROUND, GRID_LINE
+from palaestra.envs.arcade.rotation.world import UNIT_STEPS
 
 SUPERSAMPLE = 2
 CAMERA_AZIMUTH = np.radians(-55.0)  # from the east axis towards the north; negative: the south side
@@ -28,9 +30,8 @@ OUTLINE_WIDTH = 0.05  # of a cube's side
 AMBIENT, DIFFUSE = 0.35, 0.65
 LIGHT = (0.3, -0.6, 1.0)  # towards the light: high, on the camera's side, so the three visible sides differ
 
-# The six faces of the unit cube at the origin: outward normals, and four corners in order round
-# each face, whose face coordinates (u, v) are (0,0), (1,0), (1,1), (0,1).
-_NORMALS = np.concatenate([np.eye(3, dtype=np.int64), -np.eye(3, dtype=np.int64)])
+# The six faces of the unit cube at the origin, in the order of their outward normals UNIT_STEPS:
+# four corners in order round each face, whose face coordinates (u, v) are (0,0), (1,0), (1,1), (0,1).
 _FACE_UV = np.array(((0, 0), (1, 0), (1, 1), (0, 1)), np.float64)
 
 
@@ -43,7 +44,7 @@ def _face_corners(normal: np.ndarray) -> np.ndarray:
     return corners
 
 
-_CORNERS = np.stack([_face_corners(n) for n in _NORMALS])  # (6, 4, 3)
+_CORNERS = np.stack([_face_corners(n) for n in UNIT_STEPS])  # (6, 4, 3)
 _CUBE_CORNERS = np.array(list(itertools.product((0, 1), repeat=3)), np.float64)
 
 
@@ -72,14 +73,14 @@ def render_view(cubes: np.ndarray, size: int, camera: Camera = CAMERA) -> np.nda
     occupied = {tuple(c) for c in cubes.tolist()}
     # the exposed faces: (cube, face) pairs with no cube on the face's other side
     exposed = [
-        (i, f) for i, cube in enumerate(cubes.tolist()) for f, (dx, dy, dz) in enumerate(_NORMALS.tolist())
+        (i, f) for i, cube in enumerate(cubes.tolist()) for f, (dx, dy, dz) in enumerate(UNIT_STEPS.tolist())
         if (cube[0] + dx, cube[1] + dy, cube[2] + dz) not in occupied
     ]
     which, face = np.array(exposed).T
     center = (cubes.min(axis=0) + cubes.max(axis=0) + 1) / 2
     radius = np.sqrt((((cubes[:, None, :] + _CUBE_CORNERS) - center) ** 2).sum(axis=2).max())
     rel = (cubes[which][:, None, :] + _CORNERS[face] - center) / radius - camera.position  # (F, 4, 3)
-    normals = _NORMALS[face]
+    normals = UNIT_STEPS[face]
     front = np.einsum("fk,fk->f", normals, rel.mean(axis=1)) < 0  # faces turned to the camera
     rel, normals = rel[front], normals[front]
     full = size * SUPERSAMPLE

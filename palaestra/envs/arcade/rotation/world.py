@@ -27,7 +27,8 @@ QUARTERS = {CLOCKWISE: 3, COUNTERCLOCKWISE: 1, HALF_TURN: 2}
 
 MIN_CUBES = 5
 MAX_CUBES = 20
-_UNIT_AXES = np.concatenate([np.eye(3, dtype=np.int64), -np.eye(3, dtype=np.int64)])
+# The six unit steps between face neighbours: +x, +y, +z, -x, -y, -z (axis ``i % 3``).
+UNIT_STEPS = np.concatenate([np.eye(3, dtype=np.int64), -np.eye(3, dtype=np.int64)])
 
 
 def _proper_rotations() -> np.ndarray:
@@ -53,7 +54,7 @@ def canonical(cubes: np.ndarray) -> np.ndarray:
 
 
 def turn(cubes: np.ndarray, quarters: int) -> np.ndarray:
-    """``cubes`` turned ``quarters`` quarter turns counterclockwise about the vertical axis (seen from above)."""
+    """``cubes`` turned ``quarters`` quarter turns about the vertical axis, counterclockwise from above."""
     x, y, z = cubes.T
     for _ in range(quarters % 4):
         x, y = -y, x
@@ -94,12 +95,12 @@ def shepard_metzler(num_cubes: int, rng: np.random.Generator) -> np.ndarray:
         ok = True
         while ok and len(cubes) < num_cubes:
             length = min(int(rng.integers(2, 5)), num_cubes - len(cubes))
-            step = _UNIT_AXES[axis]
+            step = UNIT_STEPS[axis]
             for _ in range(length):
                 nxt = cubes[-1] + step
                 key = tuple(nxt.tolist())
                 # the new cube may touch only the cube it grows from
-                touching = sum(tuple((nxt + u).tolist()) in taken for u in _UNIT_AXES)
+                touching = sum(tuple((nxt + u).tolist()) in taken for u in UNIT_STEPS)
                 if key in taken or touching != 1:
                     ok = False
                     break

@@ -81,7 +81,7 @@ def _moves(world: SokobanWorld, pushes: list[tuple[int, int]]) -> list[int]:
 
 
 class SokobanExpert:
-    """Plays a solution found by :func:`solve`, replanning whenever the world is not where the plan expects."""
+    """Plays a solution found by :func:`solve`; replans whenever the world is not where the plan expects."""
 
     def __init__(self) -> None:
         self._plan: list[int] = []  # directions still to play, last one first

@@ -6,7 +6,14 @@ import numpy as np
 
 from palaestra.envs.arcade import painter
 from palaestra.envs.arcade.sokoban.world import (
-    BOX, BOX_ON_GOAL, FLOOR, GOAL, PLAYER, PLAYER_ON_GOAL, WALL, SokobanWorld,
+    BOX,
+    BOX_ON_GOAL,
+    FLOOR,
+    GOAL,
+    PLAYER,
+    PLAYER_ON_GOAL,
+    WALL,
+    SokobanWorld,
 )
 
 # The standard Sokoban symbols, with "_" for floor so that the spaced-out board stays readable.
@@ -47,7 +54,8 @@ class BoardText:
 def make_tiles(cell: int) -> np.ndarray:
     """Tiles indexed by the world's cell codes."""
     floor = painter.blank(cell, (52, 56, 66))
-    goal = painter.disc(cell, (235, 200, 70), 0.16, base=floor)
+    goal_color = (235, 200, 70)
+    goal = painter.disc(cell, goal_color, 0.16, base=floor)
     wall = painter.square(cell, (120, 84, 60), inset=0.03, base=painter.blank(cell, (80, 56, 40)))
     box_color = (200, 140, 60)
 
@@ -56,14 +64,15 @@ def make_tiles(cell: int) -> np.ndarray:
         return painter.square(cell, tuple(int(c * 0.8) for c in color), inset=0.3, base=tile)
 
     player_color = (90, 170, 240)
+    player = painter.disc(cell, player_color, 0.33, base=floor)
     tiles = {
         FLOOR: floor,
         WALL: wall,
         GOAL: goal,
         BOX: box(box_color, floor),
         BOX_ON_GOAL: box((90, 200, 110), floor),
-        PLAYER: painter.disc(cell, player_color, 0.33, base=floor),
-        PLAYER_ON_GOAL: painter.disc(cell, (235, 200, 70), 0.16, base=painter.disc(cell, player_color, 0.33, base=floor)),
+        PLAYER: player,
+        PLAYER_ON_GOAL: painter.disc(cell, goal_color, 0.16, base=player),
     }
     return painter.stack([tiles[code] for code in range(len(tiles))])
 

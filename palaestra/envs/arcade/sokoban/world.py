@@ -45,7 +45,7 @@ def check_settings(size: int, num_boxes: int) -> None:
 
 
 class SokobanWorld:
-    """One Sokoban level in play. ``floor`` marks the cells that are not wall.
+    """One Sokoban level in play. ``floor`` marks the cells that are not wall (the border is all wall).
 
     Build a fresh level with :meth:`generate`; the constructor takes an explicit position.
     """
@@ -53,6 +53,9 @@ class SokobanWorld:
     def __init__(self, size: int, floor: bytes, goals: list[int], boxes: list[int], player: int):
         if len(goals) != len(boxes) or not goals:
             raise ValueError("a level needs as many boxes as goals, at least one")
+        border = [c for c in range(size * size) if c % size in (0, size - 1) or c // size in (0, size - 1)]
+        if len(floor) != size * size or any(floor[c] for c in border):
+            raise ValueError(f"floor must be {size * size} cells with walls all round the border")
         self.size = size
         self.delta = (-size, 1, size, -1)
         self.floor = bytes(floor)
@@ -161,8 +164,8 @@ def dead_squares(world: SokobanWorld) -> frozenset[int]:
 def _carve_room(size: int, num_boxes: int, rng: np.random.Generator) -> bytes:
     """Floor carved by a random walk inside the border: 1x1, 1x2 and 2x1 brushes, turns at random."""
     inner = size - 2
-    target = int(round(inner * inner * rng.uniform(0.6, 0.8)))
-    target = max(target, 3 * num_boxes + 4)
+    target = round(inner * inner * rng.uniform(0.6, 0.8))
+    target = min(max(target, 3 * num_boxes + 4), inner * inner)
     floor = np.zeros((size, size), np.uint8)
     x, y = (int(v) for v in rng.integers(1, size - 1, 2))
     direction = int(rng.integers(4))
@@ -181,8 +184,10 @@ def _carve_room(size: int, num_boxes: int, rng: np.random.Generator) -> bytes:
     return floor.tobytes()
 
 
-def reachable(floor: bytes, delta: tuple[int, ...], start: int, boxes: frozenset[int] | set[int]) -> dict[int, int]:
-    """Cells the player reaches from ``start`` without pushing, each mapped to its parent cell (-1 for start)."""
+def reachable(
+    floor: bytes, delta: tuple[int, ...], start: int, boxes: frozenset[int] | set[int]
+) -> dict[int, int]:
+    """Cells the player reaches from ``start`` without pushing, each mapped to its parent (-1 for start)."""
     parent = {start: -1}
     frontier = deque([start])
     while frontier:
