@@ -7,7 +7,7 @@ import pytest
 import palaestra  # noqa: F401
 from palaestra.agents import make_agent
 from palaestra.envs.arcade.snake.decision import FORMAT_REWARD, parse_answer
-from palaestra.envs.arcade.snake.env import parse_move
+from palaestra.envs.arcade.grid import parse_move
 from palaestra.envs.arcade.snake.world import DOWN, LEFT, RIGHT, UP, SnakeWorld
 from palaestra.core import ActionError
 

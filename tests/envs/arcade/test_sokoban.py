@@ -10,7 +10,8 @@ from palaestra.core import info as keys
 from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.env import PRESETS, SokobanEnv
 from palaestra.envs.arcade.sokoban.expert import solve
-from palaestra.envs.arcade.sokoban.world import DIRECTIONS, DOWN, LEFT, RIGHT, UP, WALK, SokobanWorld
+from palaestra.envs.arcade.grid import DIRECTIONS
+from palaestra.envs.arcade.sokoban.world import DOWN, LEFT, RIGHT, UP, WALK, SokobanWorld
 
 
 def level(text: str) -> SokobanWorld:

@@ -21,9 +21,10 @@ import numpy as np
 from palaestra.core import ActionError, TextEnv
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
-from palaestra.envs.arcade.snake.env import MOVES, resolve_preset
+from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText
+from palaestra.envs.arcade.snake.env import resolve_preset
 from palaestra.envs.arcade.snake.expert import expert_move
-from palaestra.envs.arcade.snake.world import DIRECTIONS, SnakeWorld
+from palaestra.envs.arcade.snake.world import SnakeWorld
 
 FORMAT_REWARD = 0.1
 MAX_WARMUP_TURNS = 24
@@ -81,7 +82,7 @@ class SnakeDecisionEnv(TextEnv):
         self.settings = resolve_preset(difficulty, size=size, opponent=opponent, num_apples=num_apples)
         self.image_shape = (image_size, image_size)
         super().__init__(**base)
-        self._text = view.BoardText(self.settings["size"])
+        self._text = GridText(self.settings["size"], view.SYMBOLS)
         self._painter: TilePainter | None = None
         self.world: SnakeWorld | None = None
         self.deadly: frozenset[int] = frozenset()
@@ -130,7 +131,7 @@ class SnakeDecisionEnv(TextEnv):
         )
         if self._answered is not None:
             question = f"Your answer was {'right' if self._answered else 'wrong'}."
-        return f"{self._text.board(w)}\n{view.LEGEND}\n{self._text.status(w)}\n{question}"
+        return f"{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}\n{question}"
 
     def _instructions(self) -> str:
         n = self.settings["size"]
@@ -140,7 +141,7 @@ class SnakeDecisionEnv(TextEnv):
             "deadly when it takes your head off the board or into a cell any snake occupies now "
             "(your own tail tip excepted, as it moves away). Name the best move (one that is not "
             "deadly and heads for an apple, A) and every deadly move.\n"
-            f"{view.AXES}\n"
+            f"{AXES}\n"
             "Answer in this format: <best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>. "
             "Moves are UP, DOWN, LEFT, RIGHT; write <worst_answer>None</worst_answer> when no move is deadly. "
             "Reward: 1 when your best move is safe and your deadly moves are exactly right, plus 0.1 "

@@ -6,25 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.core import TextEnv
+from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.expert import expert_move
-from palaestra.envs.arcade.snake.world import DIRECTIONS, OPPONENTS, SnakeWorld
-
-# name -> direction index: the four names and the aliases a person or a model reaches for.
-_ALIASES = (
-    ("up", "u", "north", "↑"),
-    ("right", "r", "east", "→"),
-    ("down", "d", "south", "↓"),
-    ("left", "l", "west", "←"),
-)
-MOVES: dict[str, int] = {
-    f"{verb}{name}": index
-    for index, names in enumerate(_ALIASES)
-    for name in names
-    for verb in ("", "move ", "go ")
-}
+from palaestra.envs.arcade.snake.world import OPPONENTS, SnakeWorld
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 8, "opponent": "none", "num_apples": 3, "target_apples": 5},
@@ -40,14 +27,6 @@ def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
     settings = dict(PRESETS[difficulty])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return settings
-
-
-def parse_move(text: str) -> int:
-    move = MOVES.get(normalize(text).strip(" .!\"'`*"))
-    if move is None:
-        shown = text if len(text) <= 40 else text[:40] + "..."
-        raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")
-    return move
 
 
 class SnakeEnv(TextEnv):
@@ -88,7 +67,7 @@ class SnakeEnv(TextEnv):
         self.settings = settings
         self.image_shape = (image_size, image_size)
         super().__init__(**base)
-        self._text = view.BoardText(settings["size"])
+        self._text = GridText(settings["size"], view.SYMBOLS)
         self._painter: TilePainter | None = None
         self.world: SnakeWorld | None = None
 
@@ -126,7 +105,7 @@ class SnakeEnv(TextEnv):
     def _describe(self) -> str:
         w = self.world
         return (
-            f"Turn {self.turn}.\n{self._text.board(w)}\n{view.LEGEND}\n{self._text.status(w)}"
+            f"Turn {self.turn}.\n{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
         )
 
     def _instructions(self) -> str:
@@ -143,7 +122,7 @@ class SnakeEnv(TextEnv):
             "your head leaves the board, enters any cell a snake occupies now (your own tail tip "
             "excepted, as it moves away), or meets the enemy head in the same cell. Reversing into "
             f"your own neck is death. Eat {s['target_apples']} apples to win.\n"
-            f"{view.AXES}\n"
+            f"{AXES}\n"
             "Each turn, answer with one move: up, down, left or right. You may think first; put the "
             "move in an action tag, for example: <action>left</action>"
         )

@@ -5,46 +5,26 @@ from __future__ import annotations
 import numpy as np
 
 from palaestra.envs.arcade import painter
-from palaestra.envs.arcade.snake.world import (
-    APPLE, BODY, DIRECTIONS, EMPTY, HEAD, OTHER_BODY, OTHER_HEAD, SnakeWorld,
-)
+from palaestra.envs.arcade.grid import DIRECTIONS
+from palaestra.envs.arcade.snake.world import APPLE, BODY, EMPTY, HEAD, OTHER_BODY, OTHER_HEAD, SnakeWorld
 
-_SYMBOLS = {EMPTY: ".", APPLE: "A", HEAD: "Y", BODY: "y", OTHER_HEAD: "E", OTHER_BODY: "e"}
-_TRANSLATE = bytes(ord(_SYMBOLS.get(code, "?")) for code in range(256))
+SYMBOLS = {EMPTY: ".", APPLE: "A", HEAD: "Y", BODY: "y", OTHER_HEAD: "E", OTHER_BODY: "e"}
 LEGEND = "Legend: Y your head, y your body, E enemy head, e enemy body, A apple, . empty."
-AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
 
 
-class BoardText:
-    """Renders the board of one size as text; the row labels are computed once."""
-
-    def __init__(self, size: int):
-        self.size = size
-        width = len(str(size - 1))
-        self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
-        self.prefixes = [f"{y:>{width}}  " for y in range(size)]
-        self.coords = [f"({cell % size}, {cell // size})" for cell in range(size * size)]
-
-    def board(self, world: SnakeWorld) -> str:
-        n = self.size
-        spaced = " ".join(world.grid.translate(_TRANSLATE).decode("ascii"))
-        step = 2 * n
-        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(n)]
-        return self.header + "\n" + "\n".join(rows)
-
-    def status(self, world: SnakeWorld) -> str:
-        coords = self.coords
-        lines = [
-            f"You: head at {coords[world.snake[0]]}, heading {DIRECTIONS[world.heading]}, "
-            f"length {len(world.snake)}{'' if world.alive else ', dead'}.",
-        ]
-        if world.other:
-            lines.append(f"Enemy: head at {coords[world.other[0]]}, length {len(world.other)}.")
-        elif world.opponent != "none":
-            lines.append("Enemy: dead.")
-        apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-        lines.append(f"Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}.")
-        return "\n".join(lines)
+def status(world: SnakeWorld, coords: list[str]) -> str:
+    """Both snakes and the apples in words; ``coords`` names each cell (``GridText.coords``)."""
+    lines = [
+        f"You: head at {coords[world.snake[0]]}, heading {DIRECTIONS[world.heading]}, "
+        f"length {len(world.snake)}{'' if world.alive else ', dead'}.",
+    ]
+    if world.other:
+        lines.append(f"Enemy: head at {coords[world.other[0]]}, length {len(world.other)}.")
+    elif world.opponent != "none":
+        lines.append("Enemy: dead.")
+    apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
+    lines.append(f"Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}.")
+    return "\n".join(lines)
 
 
 def make_tiles(cell: int) -> np.ndarray:

@@ -8,10 +8,10 @@ import numpy as np
 
 from palaestra.core import ActionError, TextEnv
 from palaestra.envs.arcade.painter import TilePainter
-from palaestra.envs.arcade.snake.env import parse_move
+from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.expert import SokobanExpert
-from palaestra.envs.arcade.sokoban.world import BLOCKED, DIRECTIONS, SokobanWorld, check_settings
+from palaestra.envs.arcade.sokoban.world import BLOCKED, SokobanWorld, check_settings
 
 STEP_REWARD = -0.01
 BOX_REWARD = 1.0  # per box pushed onto a goal; its negative per box pushed off one
@@ -70,7 +70,7 @@ class SokobanEnv(TextEnv):
         check_settings(**self.settings)
         self.image_shape = (image_size, image_size)
         super().__init__(**base)
-        self._text = view.BoardText(self.settings["size"])
+        self._text = GridText(self.settings["size"], view.SYMBOLS)
         self._painter: TilePainter | None = None
         self._expert = SokobanExpert()
         self.world: SokobanWorld | None = None
@@ -127,7 +127,7 @@ class SokobanEnv(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        return f"Turn {self.turn}.\n{self._text.board(w)}\n{view.LEGEND}\n{self._text.status(w)}"
+        return f"Turn {self.turn}.\n{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
 
     def _instructions(self) -> str:
         s = self.settings
@@ -138,7 +138,7 @@ class SokobanEnv(TextEnv):
             "a box pushes it one cell further in the same direction, which works only if that cell is "
             "free floor (not a wall, not another box). You cannot pull boxes, so a box pushed into a "
             "corner that is not a goal is stuck for good. Put every box on a goal to win.\n"
-            f"{view.AXES}\n"
+            f"{AXES}\n"
             "Rewards: -0.01 per move, +1 for each box you push onto a goal, -1 for each box you push "
             "off one, +10 when every box is on a goal. A move into a wall or an unpushable box is "
             "invalid and changes nothing.\n"

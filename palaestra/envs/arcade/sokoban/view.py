@@ -17,38 +17,21 @@ from palaestra.envs.arcade.sokoban.world import (
 )
 
 # The standard Sokoban symbols, with "_" for floor so that the spaced-out board stays readable.
-_SYMBOLS = {FLOOR: "_", WALL: "#", GOAL: ".", BOX: "$", BOX_ON_GOAL: "*", PLAYER: "@", PLAYER_ON_GOAL: "+"}
-_TRANSLATE = bytes(ord(_SYMBOLS.get(code, "?")) for code in range(256))
+SYMBOLS = {FLOOR: "_", WALL: "#", GOAL: ".", BOX: "$", BOX_ON_GOAL: "*", PLAYER: "@", PLAYER_ON_GOAL: "+"}
 LEGEND = "Legend: # wall, _ floor, . goal, $ box, * box on a goal, @ you, + you on a goal."
-AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
 
 
-class BoardText:
-    """Renders boards of one size as text; the row labels are computed once."""
+def status(world: SokobanWorld, coords: list[str]) -> str:
+    """Where the player, the boxes and the goals are; ``coords`` names each cell (``GridText.coords``)."""
 
-    def __init__(self, size: int):
-        self.size = size
-        width = len(str(size - 1))
-        self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
-        self.prefixes = [f"{y:>{width}}  " for y in range(size)]
+    def cells(group) -> str:
+        return ", ".join(coords[c] for c in sorted(group))
 
-    def board(self, world: SokobanWorld) -> str:
-        n = self.size
-        spaced = " ".join(world.grid.translate(_TRANSLATE).decode("ascii"))
-        step = 2 * n
-        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(n)]
-        return self.header + "\n" + "\n".join(rows)
-
-    @staticmethod
-    def status(world: SokobanWorld) -> str:
-        def cells(group) -> str:
-            return ", ".join(str(world.xy(c)) for c in sorted(group))
-
-        return (
-            f"You are at {world.xy(world.player)}. Boxes at: {cells(world.boxes)}. "
-            f"Goals at: {cells(world.goals)}.\n"
-            f"Boxes on goals: {world.boxes_on_goals} of {len(world.goals)}."
-        )
+    return (
+        f"You are at {coords[world.player]}. Boxes at: {cells(world.boxes)}. "
+        f"Goals at: {cells(world.goals)}.\n"
+        f"Boxes on goals: {world.boxes_on_goals} of {len(world.goals)}."
+    )
 
 
 def make_tiles(cell: int) -> np.ndarray:

@@ -21,7 +21,6 @@ from collections import deque
 import numpy as np
 
 UP, RIGHT, DOWN, LEFT = range(4)
-DIRECTIONS = ("up", "right", "down", "left")
 _DX = (0, 1, 0, -1)
 _DY = (-1, 0, 1, 0)
 

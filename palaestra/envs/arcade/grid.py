@@ -1,0 +1,55 @@
+"""The language grid games share: the four moves with their aliases, and a board of cell codes as text."""
+
+from __future__ import annotations
+
+from palaestra.core import ActionError, normalize
+
+DIRECTIONS = ("up", "right", "down", "left")  # the index of a name is its direction
+AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
+
+# name -> direction index: the four names and the aliases a person or a model reaches for.
+_ALIASES = (
+    ("up", "u", "north", "↑"),
+    ("right", "r", "east", "→"),
+    ("down", "d", "south", "↓"),
+    ("left", "l", "west", "←"),
+)
+MOVES: dict[str, int] = {
+    f"{verb}{name}": index
+    for index, names in enumerate(_ALIASES)
+    for name in names
+    for verb in ("", "move ", "go ")
+}
+
+
+def parse_move(text: str) -> int:
+    """The direction index ``text`` names (case, spacing and trailing punctuation ignored)."""
+    move = MOVES.get(normalize(text).strip(" .!\"'`*"))
+    if move is None:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")
+    return move
+
+
+class GridText:
+    """Draws a square grid of one-byte cell codes as text with column and row numbers.
+
+    Args:
+        size: the board's side.
+        symbols: one character per cell code.
+    """
+
+    def __init__(self, size: int, symbols: dict[int, str]):
+        self.size = size
+        self._translate = bytes(ord(symbols.get(code, "?")) for code in range(256))
+        width = len(str(size - 1))
+        self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
+        self.prefixes = [f"{y:>{width}}  " for y in range(size)]
+        self.coords = [f"({cell % size}, {cell // size})" for cell in range(size * size)]  # "(x, y)" per cell
+
+    def board(self, grid: bytes | bytearray) -> str:
+        n = self.size
+        spaced = " ".join(grid.translate(self._translate).decode("ascii"))
+        step = 2 * n
+        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(n)]
+        return self.header + "\n" + "\n".join(rows)
