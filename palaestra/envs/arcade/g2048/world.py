@@ -12,6 +12,9 @@ Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` 
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import itemgetter, or_
+
 import numpy as np
 
 UP, RIGHT, DOWN, LEFT = range(4)
@@ -44,19 +47,21 @@ def slide_line(line: bytes) -> tuple[bytes, int]:
     return result
 
 
-_MOBILITY: dict[bytes, int] = {}
 TOWARDS_START, TOWARDS_END = 1, 2
 
 
-def line_mobility(line: bytes) -> int:
-    """Bit flags of the ways a line can slide: TOWARDS_START and/or TOWARDS_END change it."""
-    cached = _MOBILITY.get(line)
-    if cached is None:
-        cached = (TOWARDS_START if slide_line(line)[0] != line else 0) | (
+class _Mobility(dict):
+    """line -> bit flags of the ways it can slide: TOWARDS_START and/or TOWARDS_END change it."""
+
+    def __missing__(self, line: bytes) -> int:
+        flags = (TOWARDS_START if slide_line(line)[0] != line else 0) | (
             TOWARDS_END if slide_line(line[::-1])[0] != line[::-1] else 0
         )
-        _MOBILITY[line] = cached
-    return cached
+        self[line] = flags
+        return flags
+
+
+_MOBILITY = _Mobility()
 
 
 def line_slices(size: int, direction: int) -> list[tuple[slice, bool]]:
@@ -99,8 +104,9 @@ class Game2048World:
         self.target_exponent = target.bit_length() - 1
         self.rng = rng
         self.lines = [line_slices(size, d) for d in range(4)]
-        self._rows = [where for where, _ in self.lines[LEFT]]
-        self._columns = [where for where, _ in self.lines[UP]]
+        # Both fetch every row (column) of a board in one call: legality is checked after every move.
+        self._rows = itemgetter(*(where for where, _ in self.lines[LEFT]))
+        self._columns = itemgetter(*(where for where, _ in self.lines[UP]))
         self.board = bytes(size * size)
         self.points = 0
         self.moves = 0
@@ -156,11 +162,9 @@ class Game2048World:
 
     def _refresh(self) -> None:
         board = self.board
-        rows = cols = 0
-        for where in self._rows:
-            rows |= line_mobility(board[where])
-        for where in self._columns:
-            cols |= line_mobility(board[where])
+        flags = _MOBILITY.__getitem__
+        rows = reduce(or_, map(flags, self._rows(board)))
+        cols = reduce(or_, map(flags, self._columns(board)))
         # in DIRECTIONS order: up, right, down, left
         self.legal: tuple[int, ...] = _LEGAL[
             (cols & TOWARDS_START) | (rows & TOWARDS_END) | (cols & TOWARDS_END) << 1 | (rows & TOWARDS_START) << 3
