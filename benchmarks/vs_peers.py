@@ -248,7 +248,8 @@ def main() -> None:
 
     print("\nvision variants (256x256 RGB image in every observation)\n")
     for env_id in VISION_IDS:
-        print(f"{env_id:<24} {_cell(_rate(lambda: palaestra_runner(env_id), args.seconds)):>12} steps/s")
+        rate = _rate(lambda env_id=env_id: palaestra_runner(env_id), args.seconds)
+        print(f"{env_id:<24} {_cell(rate):>12} steps/s")
 
 
 if __name__ == "__main__":

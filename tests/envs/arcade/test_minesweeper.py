@@ -10,7 +10,12 @@ from palaestra.core import ActionError
 from palaestra.envs.arcade.minesweeper.env import parse_action
 from palaestra.envs.arcade.minesweeper.expert import deduce, expert_move
 from palaestra.envs.arcade.minesweeper.world import (
-    FLAG, HIDDEN, PLACE_FLAG, REMOVE_FLAG, REVEAL, MinesweeperWorld,
+    FLAG,
+    HIDDEN,
+    PLACE_FLAG,
+    REMOVE_FLAG,
+    REVEAL,
+    MinesweeperWorld,
 )
 
 

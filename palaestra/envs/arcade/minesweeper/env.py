@@ -12,7 +12,13 @@ from palaestra.core import ActionError, TextEnv, normalize
 from palaestra.envs.arcade.minesweeper import view
 from palaestra.envs.arcade.minesweeper.expert import expert_move
 from palaestra.envs.arcade.minesweeper.world import (
-    FLAG, HIDDEN, PLACE_FLAG, REMOVE_FLAG, REVEAL, VERBS, MinesweeperWorld,
+    FLAG,
+    HIDDEN,
+    PLACE_FLAG,
+    REMOVE_FLAG,
+    REVEAL,
+    VERBS,
+    MinesweeperWorld,
 )
 from palaestra.envs.arcade.painter import TilePainter
 

@@ -17,7 +17,11 @@ from __future__ import annotations
 from math import comb
 
 from palaestra.envs.arcade.minesweeper.world import (
-    FLAG, HIDDEN, REMOVE_FLAG, REVEAL, MinesweeperWorld,
+    FLAG,
+    HIDDEN,
+    REMOVE_FLAG,
+    REVEAL,
+    MinesweeperWorld,
 )
 
 Constraint = tuple[frozenset[int], int]

@@ -8,7 +8,7 @@ row and column transitions, holes, and well depths. It plays the placement with 
 
 from __future__ import annotations
 
-from palaestra.envs.arcade.tetris.world import ROTATIONS, TetrisWorld, column_tops, landing_row
+from palaestra.envs.arcade.tetris.world import ROTATIONS, Shape, TetrisWorld, column_tops, landing_row
 
 _LANDING_HEIGHT = -4.500158825082766
 _ERODED_CELLS = 3.4181268101392694
@@ -34,7 +34,8 @@ def expert_move(world: TetrisWorld) -> tuple[int, int]:
     return best
 
 
-def _evaluate(world: TetrisWorld, shape, column: int, top: int) -> float:
+def _evaluate(world: TetrisWorld, shape: Shape, column: int, top: int) -> float:
+    """The El-Tetris value of the well after ``shape`` lands with its top row at ``top``."""
     width, height, full = world.width, world.height, world.full
     rows = list(world.rows)
     for dy, mask in enumerate(shape.row_masks):

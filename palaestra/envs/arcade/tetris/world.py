@@ -124,10 +124,6 @@ class TetrisWorld:
         return world
 
     # -- rules ----------------------------------------------------------------------------------
-    def columns(self, kind: int, rotation: int) -> range:
-        """The leftmost columns a rotation of a piece can be placed at."""
-        return range(self.width - ROTATIONS[kind][rotation].width + 1)
-
     def place(self, rotation: int, column: int) -> int:
         """Drop the current piece; returns the rows cleared. The game is over if it tops out."""
         kind = self.piece
