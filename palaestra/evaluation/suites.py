@@ -6,7 +6,7 @@ A suite's version is its rule version plus a digest of what it resolved to, e.g.
 when the registry grows, the digest changes, and leaderboards never put runs of different contents
 in one table.
 
-    quick      one text env per family (the one with the fewest steps), 5 episodes each
+    quick      every text id (so every family), 5 episodes each
     core       every registered id, 30 episodes each
     <family>   every id of that family (``arcade`` ...), 20 episodes each
 
@@ -153,8 +153,8 @@ def load_suite(name: str) -> Suite:
     if name in rules and rules[name]["select"] != "family":
         rule = rules[name]
         entries = registered_envs()
-        if rule["select"] == "one_per_family":
-            entries = [_shortest_text_env(family) for family in families()]
+        if rule["select"] == "text":
+            entries = [e for e in entries if e.modality == "text"]
         return _versioned(
             name, rule["version"], rule["description"], [_suite_env(e, rule["episodes"]) for e in entries]
         )
@@ -177,10 +177,3 @@ def custom_suite(env_ids: list[str], episodes: int) -> Suite:
         raise KeyError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
     envs = [_suite_env(by_id[env_id], episodes) for env_id in env_ids]
     return _versioned(CUSTOM_SUITE, 0, f"{', '.join(env_ids)}: {episodes} test episodes each", envs)
-
-
-def _shortest_text_env(family: str) -> EnvEntry:
-    """The family's text env with the fewest allowed steps (ties by id): cheap, yet a real task."""
-    entries = registered_envs(family)
-    text = [e for e in entries if e.modality == "text"] or entries
-    return min(text, key=lambda e: (e.max_episode_steps, e.id))
