@@ -3,13 +3,14 @@
 from palaestra.core import info
 from palaestra.core.actions import ActionError, extract_action, normalize
 from palaestra.core.env import SPLITS, TextEnv, split_seed, state_hash
+from palaestra.core.presets import resolve_preset
 from palaestra.core.registry import EnvEntry, env_entry, register_env, registered_envs
 from palaestra.core.spaces import UnicodeText
 
 __all__ = [
+    "SPLITS",
     "ActionError",
     "EnvEntry",
-    "SPLITS",
     "TextEnv",
     "UnicodeText",
     "env_entry",
@@ -18,6 +19,7 @@ __all__ = [
     "normalize",
     "register_env",
     "registered_envs",
+    "resolve_preset",
     "split_seed",
     "state_hash",
 ]

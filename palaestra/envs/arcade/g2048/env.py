@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
 from palaestra.envs.arcade.g2048 import view
 from palaestra.envs.arcade.g2048.expert import expert_move
 from palaestra.envs.arcade.g2048.world import DIRECTIONS, Game2048World
@@ -32,14 +32,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     "hard": {"size": 4, "target": 4096},
 }
 
-
-def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
-    """The preset's settings with every explicitly given (non-None) override applied."""
-    if difficulty not in PRESETS:
-        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
-    settings = dict(PRESETS[difficulty])
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
 
 
 def parse_move(text: str) -> int:
@@ -81,7 +73,7 @@ class Game2048Env(TextEnv):
         image_size: int = 256,
         **base: Any,
     ):
-        settings = resolve_preset(difficulty, size=size, target=target)
+        settings = resolve_preset(PRESETS, difficulty, size=size, target=target)
         if not 2 <= settings["size"] <= 8:
             raise ValueError(f"size must be between 2 and 8, got {settings['size']}")
         if settings["target"] < 4 or settings["target"] & (settings["target"] - 1):

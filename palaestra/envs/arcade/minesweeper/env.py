@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
 from palaestra.envs.arcade.minesweeper import view
 from palaestra.envs.arcade.minesweeper.expert import expert_move
 from palaestra.envs.arcade.minesweeper.world import (
@@ -43,14 +43,6 @@ _ACTION = re.compile(
     r"(?:y\s*[=:]\s*)?(?P<y>\d{1,4})\s*[)\]]?"
 )
 
-
-def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
-    """The preset's settings with every explicitly given (non-None) override applied."""
-    if difficulty not in PRESETS:
-        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
-    settings = dict(PRESETS[difficulty])
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
 
 
 def parse_action(text: str) -> tuple[int, int, int]:
@@ -96,7 +88,7 @@ class MinesweeperEnv(TextEnv):
         image_size: int = 256,
         **base: Any,
     ):
-        settings = resolve_preset(difficulty, width=width, height=height, mines=mines)
+        settings = resolve_preset(PRESETS, difficulty, width=width, height=height, mines=mines)
         w, h, m = settings["width"], settings["height"], settings["mines"]
         if not (3 <= w <= 64 and 3 <= h <= 64):
             raise ValueError(f"width and height must be between 3 and 64, got {w}x{h}")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv
+from palaestra.core import ActionError, TextEnv, resolve_preset
 from palaestra.envs.arcade.rotation import render
 from palaestra.envs.arcade.rotation.expert import expert_answer
 from palaestra.envs.arcade.rotation.world import (
@@ -96,14 +96,6 @@ def parse_answer(text: str, mirrors: bool) -> int:
     return CLOCKWISE if clockwise else COUNTERCLOCKWISE
 
 
-def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
-    """The preset's settings with every explicitly given (non-None) override applied."""
-    if difficulty not in PRESETS:
-        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
-    settings = dict(PRESETS[difficulty])
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
-
 
 def _coordinates(cubes: np.ndarray) -> str:
     return " ".join(f"({x},{y},{z})" for x, y, z in cubes.tolist())
@@ -148,7 +140,7 @@ class RotationEnv(TextEnv):
         **base: Any,
     ):
         self.settings = resolve_preset(
-            difficulty, min_cubes=min_cubes, max_cubes=max_cubes, same_object=same_object,
+            PRESETS, difficulty, min_cubes=min_cubes, max_cubes=max_cubes, same_object=same_object,
             mirror_prob=mirror_prob,
         )
         check_settings(self.settings["min_cubes"], self.settings["max_cubes"], self.settings["mirror_prob"])

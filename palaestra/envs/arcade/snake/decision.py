@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv
+from palaestra.core import ActionError, TextEnv, resolve_preset
+from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
-from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText
-from palaestra.envs.arcade.snake.env import resolve_preset
+from palaestra.envs.arcade.snake.env import PRESETS
 from palaestra.envs.arcade.snake.expert import expert_move
 from palaestra.envs.arcade.snake.world import SnakeWorld
 
@@ -79,7 +79,9 @@ class SnakeDecisionEnv(TextEnv):
         image_size: int = 256,
         **base: Any,
     ):
-        self.settings = resolve_preset(difficulty, size=size, opponent=opponent, num_apples=num_apples)
+        self.settings = resolve_preset(
+            PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples
+        )
         self.image_shape = (image_size, image_size)
         super().__init__(**base)
         self._text = GridText(self.settings["size"], view.SYMBOLS)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import TextEnv
+from palaestra.core import TextEnv, resolve_preset
 from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
@@ -19,14 +19,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     "hard": {"size": 12, "opponent": "greedy", "num_apples": 1, "target_apples": 15},
 }
 
-
-def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
-    """The preset's settings with every explicitly given (non-None) override applied."""
-    if difficulty not in PRESETS:
-        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
-    settings = dict(PRESETS[difficulty])
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
 
 
 class SnakeEnv(TextEnv):
@@ -60,7 +52,8 @@ class SnakeEnv(TextEnv):
         **base: Any,
     ):
         settings = resolve_preset(
-            difficulty, size=size, opponent=opponent, num_apples=num_apples, target_apples=target_apples
+            PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples,
+            target_apples=target_apples,
         )
         if settings["opponent"] not in OPPONENTS:
             raise ValueError(f"opponent must be one of {OPPONENTS}, got {settings['opponent']!r}")

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv
-from palaestra.envs.arcade.painter import TilePainter
+from palaestra.core import ActionError, TextEnv, resolve_preset
 from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
+from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.expert import SokobanExpert
 from palaestra.envs.arcade.sokoban.world import BLOCKED, SokobanWorld, check_settings
@@ -23,14 +23,6 @@ PRESETS: dict[str, dict[str, int]] = {
     "hard": {"size": 8, "num_boxes": 3},
 }
 
-
-def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
-    """The preset's settings with every explicitly given (non-None) override applied."""
-    if difficulty not in PRESETS:
-        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
-    settings = dict(PRESETS[difficulty])
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
 
 
 class SokobanEnv(TextEnv):
@@ -66,7 +58,7 @@ class SokobanEnv(TextEnv):
         image_size: int = 256,
         **base: Any,
     ):
-        self.settings = resolve_preset(difficulty, size=size, num_boxes=num_boxes)
+        self.settings = resolve_preset(PRESETS, difficulty, size=size, num_boxes=num_boxes)
         check_settings(**self.settings)
         self.image_shape = (image_size, image_size)
         super().__init__(**base)

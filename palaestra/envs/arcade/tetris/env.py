@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
 from palaestra.envs.arcade.tetris import view
 from palaestra.envs.arcade.tetris.expert import expert_move
 from palaestra.envs.arcade.tetris.world import KINDS, LINE_REWARDS, ROTATIONS, TetrisWorld
@@ -25,14 +25,6 @@ _ACTION = re.compile(
     r"(?:col(?:umn)?|c|x)?\s*[=:]?\s*(?P<column>\d{1,3})"
 )
 
-
-def resolve_preset(difficulty: str, **overrides: Any) -> dict[str, Any]:
-    """The preset's settings with every explicitly given (non-None) override applied."""
-    if difficulty not in PRESETS:
-        raise ValueError(f"difficulty must be one of {sorted(PRESETS)}, got {difficulty!r}")
-    settings = dict(PRESETS[difficulty])
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
 
 
 def parse_placement(text: str) -> tuple[int, int]:
@@ -79,7 +71,7 @@ class TetrisEnv(TextEnv):
         image_size: int = 256,
         **base: Any,
     ):
-        settings = resolve_preset(difficulty, width=width, height=height, target_lines=target_lines)
+        settings = resolve_preset(PRESETS, difficulty, width=width, height=height, target_lines=target_lines)
         if not (4 <= settings["width"] <= 30 and 4 <= settings["height"] <= 60):
             raise ValueError(
                 f"the well must be 4-30 wide and 4-60 high, got {settings['width']}x{settings['height']}"
