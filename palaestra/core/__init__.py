@@ -4,7 +4,13 @@ from palaestra.core import info
 from palaestra.core.actions import ActionError, extract_action, normalize
 from palaestra.core.env import SPLITS, TextEnv, split_seed, state_hash
 from palaestra.core.presets import resolve_preset
-from palaestra.core.registry import EnvEntry, env_entry, register_env, registered_envs
+from palaestra.core.registry import (
+    EnvEntry,
+    env_entry,
+    register_env,
+    register_text_and_vision,
+    registered_envs,
+)
 from palaestra.core.spaces import UnicodeText
 
 __all__ = [
@@ -18,6 +24,7 @@ __all__ = [
     "info",
     "normalize",
     "register_env",
+    "register_text_and_vision",
     "registered_envs",
     "resolve_preset",
     "split_seed",

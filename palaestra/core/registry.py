@@ -43,6 +43,21 @@ def register_env(
     _CATALOGUE[env_id] = EnvEntry(env_id, family, summary, max_episode_steps, kwargs)
 
 
+def register_text_and_vision(
+    name: str, entry_point: str, *, family: str, summary: str, max_episode_steps: int
+) -> None:
+    """Register ``<name>-Text-v0`` and ``<name>-Vision-v0``: one env made with ``vision=False`` / ``True``."""
+    for modality, vision in (("Text", False), ("Vision", True)):
+        register_env(
+            f"{name}-{modality}-v0",
+            entry_point,
+            family=family,
+            summary=summary,
+            max_episode_steps=max_episode_steps,
+            kwargs={"vision": vision},
+        )
+
+
 def registered_envs(family: str | None = None) -> list[EnvEntry]:
     """All palaestra ids (optionally of one family), sorted by family then id."""
     entries = [e for e in _CATALOGUE.values() if family is None or e.family == family]

@@ -1,22 +1,18 @@
 """Snake: the two-snake arcade game of ViGaL, as a full game and as one-decision questions."""
 
-from palaestra.core import register_env
+from palaestra.core import register_text_and_vision
 
-_FAMILY = "arcade"
-for _modality, _vision in (("Text", False), ("Vision", True)):
-    register_env(
-        f"Snake-{_modality}-v0",
-        "palaestra.envs.arcade.snake.env:SnakeEnv",
-        family=_FAMILY,
-        summary="Snake against an enemy snake: eat apples, avoid walls and bodies.",
-        max_episode_steps=300,
-        kwargs={"vision": _vision},
-    )
-    register_env(
-        f"SnakeDecision-{_modality}-v0",
-        "palaestra.envs.arcade.snake.decision:SnakeDecisionEnv",
-        family=_FAMILY,
-        summary="One Snake position: name the best move and every deadly move (ViGaL format).",
-        max_episode_steps=3,
-        kwargs={"vision": _vision},
-    )
+register_text_and_vision(
+    "Snake",
+    "palaestra.envs.arcade.snake.env:SnakeEnv",
+    family="arcade",
+    summary="Snake against an enemy snake: eat apples, avoid walls and bodies.",
+    max_episode_steps=300,
+)
+register_text_and_vision(
+    "SnakeDecision",
+    "palaestra.envs.arcade.snake.decision:SnakeDecisionEnv",
+    family="arcade",
+    summary="One Snake position: name the best move and every deadly move (ViGaL format).",
+    max_episode_steps=3,
+)
