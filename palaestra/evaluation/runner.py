@@ -6,6 +6,7 @@ reply and each env call has a per-step timeout, and the whole episode an episode
 that raises, times out or is not text is retried with exponential backoff (the agent is asked again
 with the same observation, so an agent's ``aact`` should change its history only when it succeeds);
 when the retries are spent, or the env fails, the episode ends and its record carries the error.
+An ``AgentError`` is not retried here: LLM backends raise it only after their own retries.
 Nothing an agent does stops the run.
 
 ``run_episodes`` keeps ``concurrency`` episodes in flight and writes each record as it finishes,
@@ -25,6 +26,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from palaestra.agents.base import AgentError
 from palaestra.agents.registry import AgentFactory
 from palaestra.core import info as keys
 from palaestra.core.records import EpisodeRecord, StepRecord
@@ -88,7 +90,9 @@ async def _reply(agent: Any, observation: Any, settings: RunSettings) -> str:
             if not isinstance(reply, str):
                 raise TypeError(f"the agent replied with {type(reply).__name__}, not text")
             return reply
-        except Exception as error:  # any agent fault is retried, then recorded
+        except AgentError as error:  # the backend has retried already: retrying again only multiplies the wait
+            raise AgentFailure(f"the agent failed on step: {_describe(error)}") from error
+        except Exception as error:  # any other agent fault is retried, then recorded
             last = error
         if attempt + 1 < attempts:
             await asyncio.sleep(settings.retry_backoff * 2**attempt)

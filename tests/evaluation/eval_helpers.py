@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.agents import ExpertAgent, register_agent
-from palaestra.agents.base import ScriptedAgent
+from palaestra.agents.base import AgentError, ScriptedAgent
 
 # The installed console script, as a user runs it.
 CLI = [str(Path(sys.executable).with_name("palaestra"))]
@@ -60,6 +60,16 @@ class FaultyAgent(ScriptedAgent):
         return self.expert.act(observation)
 
 
+class GivingUpAgent(ScriptedAgent):
+    """Raises ``AgentError``, as an LLM backend does once its own retries are spent (``test-gives-up``)."""
+
+    calls = 0  # across every instance: the test counts how often the runner asked
+
+    async def aact(self, observation: Any) -> Any:
+        GivingUpAgent.calls += 1
+        raise AgentError("endpoint http://127.0.0.1:9/v1 answered 404 after 1 attempt")
+
+
 class TextGarbageAgent(ScriptedAgent):
     """Replies with text no env accepts (``test-babble``): invalid actions, never an error."""
 
@@ -69,6 +79,7 @@ class TextGarbageAgent(ScriptedAgent):
 
 register_agent("test-faulty", lambda arg, **_: lambda env, seed=None: FaultyAgent(env, seed, flaky=False))
 register_agent("test-flaky", lambda arg, **_: lambda env, seed=None: FaultyAgent(env, seed, flaky=True))
+register_agent("test-gives-up", lambda arg, **_: lambda env, seed=None: GivingUpAgent())
 register_agent("test-babble", lambda arg, **_: lambda env, seed=None: TextGarbageAgent())
 
 
