@@ -7,24 +7,31 @@ from palaestra.core import ActionError, normalize
 DIRECTIONS = ("up", "right", "down", "left")  # the index of a name is its direction
 AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
 
-# name -> direction index: the four names and the aliases a person or a model reaches for.
+# The four names and the aliases a person or a model reaches for, in direction order.
 _ALIASES = (
     ("up", "u", "north", "↑"),
     ("right", "r", "east", "→"),
     ("down", "d", "south", "↓"),
     ("left", "l", "west", "←"),
 )
-MOVES: dict[str, int] = {
-    f"{verb}{name}": index
-    for index, names in enumerate(_ALIASES)
-    for name in names
-    for verb in ("", "move ", "go ")
-}
 
 
-def parse_move(text: str) -> int:
-    """The direction index ``text`` names (case, spacing and trailing punctuation ignored)."""
-    move = MOVES.get(normalize(text).strip(" .!\"'`*"))
+def move_names(verbs: tuple[str, ...]) -> dict[str, int]:
+    """Every accepted name of a move -> its direction index: each alias bare or after one of ``verbs``."""
+    return {
+        f"{verb}{name}": index
+        for index, names in enumerate(_ALIASES)
+        for name in names
+        for verb in ("", *(f"{v} " for v in verbs))
+    }
+
+
+MOVES: dict[str, int] = move_names(("move", "go"))
+
+
+def parse_move(text: str, moves: dict[str, int] = MOVES) -> int:
+    """The direction index ``text`` names in ``moves`` (case, spacing and trailing punctuation ignored)."""
+    move = moves.get(normalize(text).strip(" .!\"'`*"))
     if move is None:
         shown = text if len(text) <= 40 else text[:40] + "..."
         raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")

@@ -6,25 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
+from palaestra.core import ActionError, TextEnv, resolve_preset
+from palaestra.envs.arcade import grid
 from palaestra.envs.arcade.g2048 import view
 from palaestra.envs.arcade.g2048.expert import expert_move
 from palaestra.envs.arcade.g2048.world import DIRECTIONS, Game2048World
 from palaestra.envs.arcade.painter import TilePainter
 
-# name -> direction index (UP, RIGHT, DOWN, LEFT): the names and the aliases people and models use.
-_ALIASES = (
-    ("up", "u", "north", "↑"),
-    ("right", "r", "east", "→"),
-    ("down", "d", "south", "↓"),
-    ("left", "l", "west", "←"),
-)
-MOVES: dict[str, int] = {
-    f"{verb}{name}": index
-    for index, names in enumerate(_ALIASES)
-    for name in names
-    for verb in ("", "move ", "slide ", "swipe ", "push ", "go ")
-}
+# 2048 players slide, swipe or push the tiles rather than move them.
+MOVES = grid.move_names(("move", "slide", "swipe", "push", "go"))
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 4, "target": 256},
@@ -33,13 +23,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-
 def parse_move(text: str) -> int:
-    move = MOVES.get(normalize(text).strip(" .!\"'`*"))
-    if move is None:
-        shown = text if len(text) <= 40 else text[:40] + "..."
-        raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")
-    return move
+    """The direction index ``text`` names, in the grid games' words or 2048's own (``slide left``)."""
+    return grid.parse_move(text, MOVES)
 
 
 class Game2048Env(TextEnv):
