@@ -174,3 +174,16 @@ def test_splits_draw_different_episodes():
     train, _ = gym.make("Snake-Text-v0").reset(seed=5)
     test, _ = gym.make("Snake-Text-v0", split="test").reset(seed=5)
     assert train != test
+
+
+@pytest.mark.parametrize("env_id", ["Snake-Vision-v0", "Snake-Text-v0"])
+def test_human_render_mode_opens_a_window(env_id):
+    # Snake draws, so both ids show the board in a pygame window (SDL's dummy display here).
+    import pygame
+
+    env = gym.make(env_id, render_mode="human")
+    env.reset(seed=0)
+    env.step(env.unwrapped.expert_action())
+    assert pygame.display.get_surface().get_size() == (256, 256)
+    env.close()
+    assert pygame.display.get_surface() is None
