@@ -59,6 +59,7 @@ class TextEnv(gym.Env):
         split: ``"train"`` or ``"test"``: which disjoint family of instances seeds draw from.
         invalid_action_reward: reward for a step whose text is not a legal action.
         max_invalid_actions: consecutive invalid actions after which the episode is truncated.
+        image_size: the side of the (square) images of an env that draws; ``image_shape`` if not given.
     """
 
     metadata: dict[str, Any] = {"render_modes": ["ansi", "human"], "render_fps": 4}
@@ -76,6 +77,7 @@ class TextEnv(gym.Env):
         split: Split = "train",
         invalid_action_reward: float | None = None,
         max_invalid_actions: int | None = None,
+        image_size: int | None = None,
     ):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
@@ -83,8 +85,15 @@ class TextEnv(gym.Env):
             raise ValueError(
                 f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
             )
-        if vision and "rgb_array" not in self.metadata["render_modes"]:
+        draws = "rgb_array" in self.metadata["render_modes"]
+        if vision and not draws:
             raise ValueError(f"{type(self).__name__} draws no images, so it has no vision variant")
+        if image_size is not None:
+            if not draws:
+                raise ValueError(f"{type(self).__name__} draws no images, so it takes no image_size")
+            if image_size < 1:
+                raise ValueError(f"image_size must be at least 1, got {image_size}")
+            self.image_shape = (image_size, image_size)
         self.vision = vision
         self.render_mode = render_mode
         self.split = split

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,6 @@ class Game2048Env(TextEnv):
         difficulty: str = "medium",
         size: int | None = None,
         target: int | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         settings = resolve_preset(PRESETS, difficulty, size=size, target=target)
@@ -65,10 +65,8 @@ class Game2048Env(TextEnv):
         if settings["target"] < 4 or settings["target"] & (settings["target"] - 1):
             raise ValueError(f"target must be a power of two of at least 4, got {settings['target']}")
         self.settings = settings
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
         self._text = view.BoardText(settings["size"])
-        self._painter: TilePainter | None = None
         self.world: Game2048World | None = None
 
     # -- world ----------------------------------------------------------------------------------
@@ -127,8 +125,9 @@ class Game2048Env(TextEnv):
             "move in an action tag, for example: <action>left</action>"
         )
 
-    def _draw(self) -> np.ndarray:
-        if self._painter is None:
-            self._painter = view.board_painter(self.settings["size"], self.image_shape)
-        return self._painter.draw(self.world.board)
+    @cached_property
+    def _painter(self) -> TilePainter:
+        return view.board_painter(self.settings["size"], self.image_shape)
 
+    def _draw(self) -> np.ndarray:
+        return self._painter.draw(self.world.board)

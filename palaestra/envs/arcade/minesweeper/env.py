@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from itertools import compress
 from typing import Any
 
@@ -85,7 +86,6 @@ class MinesweeperEnv(TextEnv):
         width: int | None = None,
         height: int | None = None,
         mines: int | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         settings = resolve_preset(PRESETS, difficulty, width=width, height=height, mines=mines)
@@ -95,7 +95,6 @@ class MinesweeperEnv(TextEnv):
         if not 1 <= m <= w * h - 9:
             raise ValueError(f"mines must be between 1 and {w * h - 9} on a {w}x{h} field, got {m}")
         self.settings = settings
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
         self._text = view.FieldText(w, h)
         # Each cell's action strings, made once: valid_actions lists them every step.
@@ -103,7 +102,6 @@ class MinesweeperEnv(TextEnv):
         self._action_text = [[f"{verb} {x} {y}" for x, y in cells] for verb in VERBS]
         self._first_actions = self._action_text[REVEAL] + self._action_text[PLACE_FLAG]
         self._first_field = ""  # the all-hidden field's text, made at the first reset
-        self._painter: TilePainter | None = None
         self.world: MinesweeperWorld | None = None
 
     # -- world ----------------------------------------------------------------------------------
@@ -196,8 +194,10 @@ class MinesweeperEnv(TextEnv):
             "put the move in an action tag, for example: <action>reveal 3 4</action>"
         )
 
+    @cached_property
+    def _painter(self) -> TilePainter:
+        s = self.settings
+        return view.field_painter(s["width"], s["height"], self.image_shape)
+
     def _draw(self) -> np.ndarray:
-        if self._painter is None:
-            s = self.settings
-            self._painter = view.field_painter(s["width"], s["height"], self.image_shape)
         return self._painter.draw(self.world.view)

@@ -136,7 +136,6 @@ class RotationEnv(TextEnv):
         max_cubes: int | None = None,
         same_object: bool | None = None,
         mirror_prob: float | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         self.settings = resolve_preset(
@@ -144,10 +143,10 @@ class RotationEnv(TextEnv):
             mirror_prob=mirror_prob,
         )
         check_settings(self.settings["min_cubes"], self.settings["max_cubes"], self.settings["mirror_prob"])
-        if image_size < 32 or image_size % 2:
-            raise ValueError(f"image_size must be an even number of at least 32, got {image_size}")
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
+        side = self.image_shape[0]
+        if side < 32 or side % 2:  # the four views tile the image in a 2x2 grid
+            raise ValueError(f"image_size must be an even number of at least 32, got {side}")
         self.puzzle: RotationPuzzle | None = None
         self._given: int | None = None  # the answer given, None until answered
         self._image: np.ndarray | None = None  # the four views, drawn once per episode

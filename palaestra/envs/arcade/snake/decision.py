@@ -14,6 +14,7 @@ whether the answer is right. A reply without both tags is invalid and may be ret
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -76,16 +77,13 @@ class SnakeDecisionEnv(TextEnv):
         size: int | None = None,
         opponent: str | None = None,
         num_apples: int | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         self.settings = resolve_preset(
             PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples
         )
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
         self._text = GridText(self.settings["size"], view.SYMBOLS)
-        self._painter: TilePainter | None = None
         self.world: SnakeWorld | None = None
         self.deadly: frozenset[int] = frozenset()
         self._answered: bool | None = None  # None until answered, then whether right
@@ -150,7 +148,9 @@ class SnakeDecisionEnv(TextEnv):
             "for the format."
         )
 
+    @cached_property
+    def _painter(self) -> TilePainter:
+        return view.board_painter(self.settings["size"], self.image_shape)
+
     def _draw(self) -> np.ndarray:
-        if self._painter is None:
-            self._painter = view.board_painter(self.settings["size"], self.image_shape)
         return self._painter.draw(self.world.grid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,6 @@ class SnakeEnv(TextEnv):
         opponent: str | None = None,
         num_apples: int | None = None,
         target_apples: int | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         settings = resolve_preset(
@@ -58,10 +58,8 @@ class SnakeEnv(TextEnv):
         if settings["opponent"] not in OPPONENTS:
             raise ValueError(f"opponent must be one of {OPPONENTS}, got {settings['opponent']!r}")
         self.settings = settings
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
         self._text = GridText(settings["size"], view.SYMBOLS)
-        self._painter: TilePainter | None = None
         self.world: SnakeWorld | None = None
 
     # -- world ----------------------------------------------------------------------------------
@@ -120,7 +118,9 @@ class SnakeEnv(TextEnv):
             "move in an action tag, for example: <action>left</action>"
         )
 
+    @cached_property
+    def _painter(self) -> TilePainter:
+        return view.board_painter(self.settings["size"], self.image_shape)
+
     def _draw(self) -> np.ndarray:
-        if self._painter is None:
-            self._painter = view.board_painter(self.settings["size"], self.image_shape)
         return self._painter.draw(self.world.grid)

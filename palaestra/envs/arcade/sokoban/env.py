@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -55,15 +56,12 @@ class SokobanEnv(TextEnv):
         difficulty: str = "medium",
         size: int | None = None,
         num_boxes: int | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         self.settings = resolve_preset(PRESETS, difficulty, size=size, num_boxes=num_boxes)
         check_settings(**self.settings)
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
         self._text = GridText(self.settings["size"], view.SYMBOLS)
-        self._painter: TilePainter | None = None
         self._expert = SokobanExpert()
         self.world: SokobanWorld | None = None
 
@@ -138,7 +136,9 @@ class SokobanEnv(TextEnv):
             "move in an action tag, for example: <action>left</action>"
         )
 
+    @cached_property
+    def _painter(self) -> TilePainter:
+        return view.board_painter(self.settings["size"], self.image_shape)
+
     def _draw(self) -> np.ndarray:
-        if self._painter is None:
-            self._painter = view.board_painter(self.settings["size"], self.image_shape)
         return self._painter.draw(self.world.grid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,6 @@ class TetrisEnv(TextEnv):
         width: int | None = None,
         height: int | None = None,
         target_lines: int | None = None,
-        image_size: int = 256,
         **base: Any,
     ):
         settings = resolve_preset(PRESETS, difficulty, width=width, height=height, target_lines=target_lines)
@@ -79,7 +79,6 @@ class TetrisEnv(TextEnv):
         if settings["target_lines"] < 1:
             raise ValueError(f"target_lines must be at least 1, got {settings['target_lines']}")
         self.settings = settings
-        self.image_shape = (image_size, image_size)
         super().__init__(**base)
         width = settings["width"]
         self._text = view.WellText(width, settings["height"])
@@ -87,7 +86,6 @@ class TetrisEnv(TextEnv):
             [f"rotation {r} column {c}" for r, shape in enumerate(shapes) for c in range(width - shape.width + 1)]
             for shapes in ROTATIONS
         ]
-        self._painter: view.WellPainter | None = None
         self.world: TetrisWorld | None = None
 
     # -- world ----------------------------------------------------------------------------------
@@ -167,8 +165,10 @@ class TetrisEnv(TextEnv):
             "placement in an action tag, for example: <action>rotation 1 column 3</action>"
         )
 
+    @cached_property
+    def _painter(self) -> view.WellPainter:
+        s = self.settings
+        return view.WellPainter(s["width"], s["height"], self.image_shape)
+
     def _draw(self) -> np.ndarray:
-        if self._painter is None:
-            s = self.settings
-            self._painter = view.WellPainter(s["width"], s["height"], self.image_shape)
         return self._painter.draw(self.world)
