@@ -39,24 +39,24 @@ def parse_move(text: str, moves: dict[str, int] = MOVES) -> int:
 
 
 class GridText:
-    """Draws a square grid of one-byte cell codes as text with column and row numbers.
+    """Draws a grid of one-byte cell codes (row-major) as text with column and row numbers.
 
     Args:
-        size: the board's side.
+        width, height: the grid's size in cells.
         symbols: one character per cell code.
     """
 
-    def __init__(self, size: int, symbols: dict[int, str]):
-        self.size = size
+    def __init__(self, width: int, height: int, symbols: dict[int, str]):
+        self.width, self.height = width, height
         self._translate = bytes(ord(symbols.get(code, "?")) for code in range(256))
-        width = len(str(size - 1))
-        self.header = " " * (width + 2) + " ".join(str(x % 10) for x in range(size))
-        self.prefixes = [f"{y:>{width}}  " for y in range(size)]
-        self.coords = [f"({cell % size}, {cell // size})" for cell in range(size * size)]  # "(x, y)" per cell
+        label = len(str(height - 1))
+        self.header = " " * (label + 2) + " ".join(str(x % 10) for x in range(width))
+        self.prefixes = [f"{y:>{label}}  " for y in range(height)]
+        # "(x, y)" of each cell, for the status lines that name cells
+        self.coords = [f"({cell % width}, {cell // width})" for cell in range(width * height)]
 
     def board(self, grid: bytes | bytearray) -> str:
-        n = self.size
         spaced = " ".join(grid.translate(self._translate).decode("ascii"))
-        step = 2 * n
-        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(n)]
+        step = 2 * self.width
+        rows = [prefix + spaced[y * step : y * step + step - 1] for y, prefix in enumerate(self.prefixes)]
         return self.header + "\n" + "\n".join(rows)

@@ -83,7 +83,7 @@ class SnakeDecisionEnv(TextEnv):
             PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples
         )
         super().__init__(**base)
-        self._text = GridText(self.settings["size"], view.SYMBOLS)
+        self._text = GridText(self.settings["size"], self.settings["size"], view.SYMBOLS)
         self.world: SnakeWorld | None = None
         self.deadly: frozenset[int] = frozenset()
         self._answered: bool | None = None  # None until answered, then whether right

@@ -59,7 +59,7 @@ class SnakeEnv(TextEnv):
             raise ValueError(f"opponent must be one of {OPPONENTS}, got {settings['opponent']!r}")
         self.settings = settings
         super().__init__(**base)
-        self._text = GridText(settings["size"], view.SYMBOLS)
+        self._text = GridText(settings["size"], settings["size"], view.SYMBOLS)
         self.world: SnakeWorld | None = None
 
     # -- world ----------------------------------------------------------------------------------

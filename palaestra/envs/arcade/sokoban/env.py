@@ -61,7 +61,7 @@ class SokobanEnv(TextEnv):
         self.settings = resolve_preset(PRESETS, difficulty, size=size, num_boxes=num_boxes)
         check_settings(**self.settings)
         super().__init__(**base)
-        self._text = GridText(self.settings["size"], view.SYMBOLS)
+        self._text = GridText(self.settings["size"], self.settings["size"], view.SYMBOLS)
         self._expert = SokobanExpert()
         self.world: SokobanWorld | None = None
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
+from palaestra.envs.arcade.grid import GridText
 from palaestra.envs.arcade.tetris import view
 from palaestra.envs.arcade.tetris.expert import expert_move
 from palaestra.envs.arcade.tetris.world import KINDS, LINE_REWARDS, ROTATIONS, TetrisWorld
@@ -81,7 +82,8 @@ class TetrisEnv(TextEnv):
         self.settings = settings
         super().__init__(**base)
         width = settings["width"]
-        self._text = view.WellText(width, settings["height"])
+        self._text = GridText(width, settings["height"], view.SYMBOLS)
+        self._rotations = [view.rotations_text(kind, width) for kind in range(len(KINDS))]
         self._placements = [
             [f"rotation {r} column {c}" for r, shape in enumerate(shapes) for c in range(width - shape.width + 1)]
             for shapes in ROTATIONS
@@ -142,11 +144,11 @@ class TetrisEnv(TextEnv):
         else:
             status = (
                 f"Current piece: {KINDS[w.piece]}. Next piece: {KINDS[w.next_piece]}.\n"
-                f"Placements of {KINDS[w.piece]} (X marks its cells):\n{self._text.rotations[w.piece]}"
+                f"Placements of {KINDS[w.piece]} (X marks its cells):\n{self._rotations[w.piece]}"
             )
         return (
             f"Piece {w.pieces + 1}. Rows cleared: {w.lines} of {self.settings['target_lines']}. "
-            f"Points: {w.points}.\n{self._text.well(w)}\n{view.LEGEND}\n{status}"
+            f"Points: {w.points}.\n{self._text.board(w.cells)}\n{view.LEGEND}\n{status}"
         )
 
     def _instructions(self) -> str:

@@ -1,4 +1,4 @@
-"""How a Tetris well looks: the text well, the current piece's rotations, and the tiles of the image."""
+"""How a Tetris well looks: the text symbols, the current piece's rotations, and the tiles of the image."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from palaestra.envs.arcade import painter
 from palaestra.envs.arcade.tetris.world import GARBAGE, KINDS, ROTATIONS, TetrisWorld
 
-_TRANSLATE = bytes(ord("." if code == 0 else "#") for code in range(256))
+SYMBOLS = {0: "."} | {code: "#" for code in range(1, GARBAGE + 1)}  # every filled cell looks the same
 LEGEND = "Legend: # a filled cell, . an empty cell."
 AXES = "Columns are numbered from 0 at the left; rows from 0 at the top."
 # Guideline colours of I, O, T, S, Z, J, L.
@@ -35,24 +35,6 @@ def rotations_text(kind: int, width: int) -> str:
             (b[i] if i < len(b) else "").ljust(w) for b, w in zip(blocks, widths)
         ).rstrip())
     return "\n".join(out)
-
-
-class WellText:
-    """Renders wells of one size, and each piece's rotations, as text; fixed parts are made once."""
-
-    def __init__(self, width: int, height: int):
-        self.width, self.height = width, height
-        label = len(str(height - 1))
-        self.header = " " * (label + 2) + " ".join(str(x % 10) for x in range(width))
-        self.prefixes = [f"{y:>{label}}  " for y in range(height)]
-        self.rotations = [rotations_text(kind, width) for kind in range(len(KINDS))]
-
-    def well(self, world: TetrisWorld) -> str:
-        w = self.width
-        spaced = " ".join(world.cells.translate(_TRANSLATE).decode("ascii"))
-        step = 2 * w
-        rows = [self.prefixes[y] + spaced[y * step : y * step + step - 1] for y in range(self.height)]
-        return self.header + "\n" + "\n".join(rows)
 
 
 def make_tiles(cell: int) -> np.ndarray:
