@@ -31,7 +31,9 @@ MOVES: dict[str, int] = move_names(("move", "go"))
 
 def parse_move(text: str, moves: dict[str, int] = MOVES) -> int:
     """The direction index ``text`` names in ``moves`` (case, spacing and trailing punctuation ignored)."""
-    move = moves.get(normalize(text).strip(" .!\"'`*"))
+    move = moves.get(text)  # the usual reply, a listed name as it is, skips normalizing
+    if move is None:
+        move = moves.get(normalize(text).strip(" .!\"'`*"))
     if move is None:
         shown = text if len(text) <= 40 else text[:40] + "..."
         raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")

@@ -98,7 +98,7 @@ def test_revealing_a_mine_loses_and_shows_the_mines():
 
 
 def test_revealing_every_safe_cell_wins_with_bonus():
-    env = gym.make("Minesweeper-Text-v0")
+    env = gym.make("Minesweeper-Text-v0", width=4, height=3, mines=1)  # the size of the field put in
     env.reset(seed=0)
     env.unwrapped.world = MinesweeperWorld.from_picture(["....", "....", "*..."], np.random.default_rng(0))
     obs, reward, terminated, truncated, info = env.step("reveal 3 0")

@@ -100,6 +100,12 @@ class MinesweeperEnv(TextEnv):
         # Each cell's action strings, made once: valid_actions lists them every step.
         cells = [(x, y) for y in range(h) for x in range(w)]
         self._action_text = [[f"{verb} {x} {y}" for x, y in cells] for verb in VERBS]
+        # The listed strings parse by lookup; any other phrasing goes through the grammar.
+        self._listed = {
+            text: (verb, cell)
+            for verb, texts in enumerate(self._action_text)
+            for cell, text in enumerate(texts)
+        }
         self._first_actions = self._action_text[REVEAL] + self._action_text[PLACE_FLAG]
         self._first_field = ""  # the all-hidden field's text, made at the first reset
         self.world: MinesweeperWorld | None = None
@@ -110,16 +116,20 @@ class MinesweeperEnv(TextEnv):
         self.world = MinesweeperWorld(s["width"], s["height"], s["mines"], self.np_random)
 
     def _parse(self, text: str) -> tuple[int, int]:
-        verb, x, y = parse_action(text)
         w = self.world
-        if not (0 <= x < w.width and 0 <= y < w.height):
-            raise ActionError(
-                f"({x}, {y}) is off the field; x runs from 0 to {w.width - 1}, y from 0 to {w.height - 1}"
-            )
-        problem = w.why_illegal(verb, w.cell(x, y))
+        action = self._listed.get(text)
+        if action is None:
+            verb, x, y = parse_action(text)
+            if not (0 <= x < w.width and 0 <= y < w.height):
+                raise ActionError(
+                    f"({x}, {y}) is off the field; x runs from 0 to {w.width - 1}, y from 0 to {w.height - 1}"
+                )
+            action = verb, w.cell(x, y)
+        problem = w.why_illegal(*action)
         if problem is not None:
-            raise ActionError(f"cannot {VERBS[verb]} ({x}, {y}): {problem}")
-        return verb, w.cell(x, y)
+            verb, cell = action
+            raise ActionError(f"cannot {VERBS[verb]} {w.xy(cell)}: {problem}")
+        return action
 
     def _advance(self, action: tuple[int, int]) -> tuple[float, bool]:
         w = self.world

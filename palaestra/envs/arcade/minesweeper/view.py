@@ -22,22 +22,32 @@ _NUMBER_COLORS = (
 
 
 class FieldText:
-    """Renders fields of one size as text; the coordinate labels are computed once."""
+    """Renders fields of one size as text.
+
+    The text's fixed parts (coordinates, spacing, line breaks) are laid out once in a buffer; a field
+    is drawn by copying each row's symbols into their places, one slice assignment per row.
+    """
 
     def __init__(self, width: int, height: int):
         self.width, self.height = width, height
         label = len(str(height - 1))
-        col = len(str(width - 1))
-        self.joiner = " " * col  # each symbol right-aligned under its column number
-        self.header = " " * (label + 2) + " ".join(f"{x:>{col}}" for x in range(width))
-        self.prefixes = [f"{y:>{label}}  " + " " * (col - 1) for y in range(height)]
-        self.step = width * (col + 1)
+        col = len(str(width - 1))  # each symbol right-aligned under its column number
+        header = " " * (label + 2) + " ".join(f"{x:>{col}}" for x in range(width))
+        prefixes = [f"{y:>{label}}  " + " " * (col - 1) for y in range(height)]
+        rows = [prefix + (" " * col).join("?" * width) for prefix in prefixes]
+        self._buffer = bytearray(header + "\n" + "\n".join(rows), "ascii")
+        self._rows = []  # per row: (the places of its symbols in the text, its cells in the field)
+        start = len(header) + 1 + len(prefixes[0])
+        for y in range(height):
+            places = slice(start, start + width * (col + 1) - col, col + 1)
+            self._rows.append((places, slice(y * width, (y + 1) * width)))
+            start += len(rows[0]) + 1
 
     def field(self, world: MinesweeperWorld) -> str:
-        spaced = self.joiner.join(world.view.translate(_TRANSLATE).decode("ascii"))
-        step, width = self.step, self.step - len(self.joiner)
-        rows = [prefix + spaced[y * step : y * step + width] for y, prefix in enumerate(self.prefixes)]
-        return self.header + "\n" + "\n".join(rows)
+        symbols, text = world.view.translate(_TRANSLATE), self._buffer
+        for place, cells in self._rows:
+            text[place] = symbols[cells]
+        return text.decode("ascii")
 
 
 def make_tiles(cell: int) -> np.ndarray:

@@ -56,7 +56,9 @@ class MinesweeperWorld:
         cells = width * height
         self.neighbours = neighbour_table(width, height)
         self.mine_order = rng.permutation(cells).astype(np.uint16)
+        self._mine_order_bytes = self.mine_order.tobytes()  # fixed for the episode; in every state_key
         self.is_mine = bytearray(cells)
+        self.mine_cells: list[int] = []  # empty until the mines are placed
         self.counts = bytearray(cells)
         self.view = bytearray([HIDDEN]) * cells
         self.placed = False
@@ -150,14 +152,17 @@ class MinesweeperWorld:
 
     def _explode(self, cell: int) -> None:
         self.lost = True
-        for c in range(len(self.view)):
-            if self.is_mine[c] and self.view[c] == HIDDEN:
-                self.view[c] = MINE
-        self.view[cell] = EXPLODED
+        view = self.view
+        for c in self.mine_cells:
+            if view[c] == HIDDEN:
+                view[c] = MINE
+        view[cell] = EXPLODED
 
     def _place_mines(self, first: int) -> None:
         keep_free = {first, *self.neighbours[first]}
-        self._lay_mines([c for c in self.mine_order.tolist() if c not in keep_free][: self.mines])
+        # At most 9 cells are kept free, so the first mines + 9 cells of the order hold enough mines.
+        candidates = self.mine_order[: self.mines + len(keep_free)].tolist()
+        self._lay_mines([c for c in candidates if c not in keep_free][: self.mines])
 
     def _lay_mines(self, cells: list[int]) -> None:
         counts = self.counts
@@ -165,10 +170,11 @@ class MinesweeperWorld:
             self.is_mine[cell] = 1
             for nb in self.neighbours[cell]:
                 counts[nb] += 1
+        self.mine_cells = cells
         self.placed = True
 
     def state_bytes(self) -> bytes:
         """What decides the future: the mine order, the mines (once placed) and what the player sees."""
         return b"|".join(
-            (bytes(self.view), bytes(self.is_mine), self.mine_order.tobytes(), bytes((self.placed, self.lost)))
+            (bytes(self.view), bytes(self.is_mine), self._mine_order_bytes, bytes((self.placed, self.lost)))
         )
