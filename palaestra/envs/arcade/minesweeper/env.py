@@ -106,7 +106,7 @@ class MinesweeperEnv(TextEnv):
             for verb, texts in enumerate(self._action_text)
             for cell, text in enumerate(texts)
         }
-        self._first_actions = self._action_text[REVEAL] + self._action_text[PLACE_FLAG]
+        self._reveal_then_flag = self._action_text[REVEAL] + self._action_text[PLACE_FLAG]
         self._first_field = ""  # the all-hidden field's text, made at the first reset
         self.world: MinesweeperWorld | None = None
 
@@ -153,13 +153,11 @@ class MinesweeperEnv(TextEnv):
         if w.over:
             return []
         if w.untouched:
-            return list(self._first_actions)
+            return list(self._reveal_then_flag)
         hidden = w.view.translate(_IS_HIDDEN)  # one byte per cell: 1 where hidden, else 0
-        reveal, flag, unflag = self._action_text
-        actions = list(compress(reveal, hidden))
-        actions += compress(flag, hidden)
+        actions = list(compress(self._reveal_then_flag, hidden * 2))  # reveal, then flag, each hidden cell
         if w.flags:
-            actions += compress(unflag, w.view.translate(_IS_FLAG))
+            actions += compress(self._action_text[REMOVE_FLAG], w.view.translate(_IS_FLAG))
         return actions
 
     def expert_action(self) -> str:

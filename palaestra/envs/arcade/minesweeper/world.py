@@ -40,6 +40,15 @@ def neighbour_table(width: int, height: int) -> tuple[tuple[int, ...], ...]:
     )
 
 
+@lru_cache(maxsize=16)
+def neighbour_lanes(width: int, height: int) -> tuple[int, ...]:
+    """Each cell's neighbours as an int with one byte per cell, 1 in the neighbours' bytes.
+
+    Adding the ints of the mines gives every cell's count of neighbouring mines in its byte at once.
+    """
+    return tuple(sum(1 << 8 * nb for nb in cells) for cells in neighbour_table(width, height))
+
+
 class MinesweeperWorld:
     """The field and what the player sees of it."""
 
@@ -165,16 +174,15 @@ class MinesweeperWorld:
         self._lay_mines([c for c in candidates if c not in keep_free][: self.mines])
 
     def _lay_mines(self, cells: list[int]) -> None:
-        counts = self.counts
+        lanes = neighbour_lanes(self.width, self.height)
+        total = 0
         for cell in cells:
             self.is_mine[cell] = 1
-            for nb in self.neighbours[cell]:
-                counts[nb] += 1
+            total += lanes[cell]
+        self.counts = bytearray(total.to_bytes(len(self.counts), "little"))
         self.mine_cells = cells
         self.placed = True
 
     def state_bytes(self) -> bytes:
         """What decides the future: the mine order, the mines (once placed) and what the player sees."""
-        return b"|".join(
-            (bytes(self.view), bytes(self.is_mine), self._mine_order_bytes, bytes((self.placed, self.lost)))
-        )
+        return b"|".join((self.view, self.is_mine, self._mine_order_bytes, bytes((self.placed, self.lost))))
