@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,14 @@ from palaestra.envs.arcade.painter import TilePainter
 
 # 2048 players slide, swipe or push the tiles rather than move them.
 MOVES = grid.move_names(("move", "slide", "swipe", "push", "go"))
+
+# The legal moves (a tuple of directions, the world's ``legal``) by name, and as the observation says them.
+_MOVE_NAMES = {
+    legal: tuple(DIRECTIONS[d] for d in legal)
+    for count in range(5)
+    for legal in combinations(range(4), count)
+}
+_LEGAL_TEXT = {legal: ", ".join(names) or "none (game over)" for legal, names in _MOVE_NAMES.items()}
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 4, "target": 256},
@@ -93,7 +102,7 @@ class Game2048Env(TextEnv):
         return self.world.state_bytes()
 
     def valid_actions(self) -> list[str]:
-        return [DIRECTIONS[d] for d in self.world.legal]
+        return list(_MOVE_NAMES[self.world.legal])
 
     def expert_action(self) -> str:
         return DIRECTIONS[expert_move(self.world)]
@@ -104,7 +113,7 @@ class Game2048Env(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        legal = ", ".join(self.valid_actions()) or "none (game over)"
+        legal = _LEGAL_TEXT[w.legal]
         return (
             f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} "
             f"(target {w.target}).\n{self._text.board(w)}\n{view.LEGEND}\nLegal moves: {legal}."

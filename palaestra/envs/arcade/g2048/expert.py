@@ -11,7 +11,7 @@ are the features and weights used by the strong public 2048 expectimax players (
 
 from __future__ import annotations
 
-from palaestra.envs.arcade.g2048.world import FOUR_PROBABILITY, Game2048World, slide_board
+from palaestra.envs.arcade.g2048.world import FOUR_PROBABILITY, Game2048World
 
 _EMPTY_WEIGHT = 270.0
 _MERGE_WEIGHT = 700.0
@@ -92,8 +92,8 @@ def _chance_value(board: bytes, world: Game2048World, depth: int) -> float:
 
 def _max_value(board: bytes, world: Game2048World, depth: int) -> float:
     best = _DEAD_VALUE
-    for lines in world.lines:
-        after, _ = slide_board(board, lines)
+    for move in world.board_moves:
+        after, _ = move(board)
         if after != board:
             best = max(best, _chance_value(after, world, depth))
     return best

@@ -12,8 +12,9 @@ Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` 
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import itemgetter, or_
+from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 import numpy as np
 
@@ -21,15 +22,8 @@ UP, RIGHT, DOWN, LEFT = range(4)
 DIRECTIONS = ("up", "right", "down", "left")
 FOUR_PROBABILITY = 0.1
 
-# line (exponents, in the direction tiles slide towards the front) -> (slid line, points scored)
-_SLIDES: dict[bytes, tuple[bytes, int]] = {}
-
-
 def slide_line(line: bytes) -> tuple[bytes, int]:
     """Slide and merge one line towards its start; returns (new line, points = sum of merged tiles)."""
-    cached = _SLIDES.get(line)
-    if cached is not None:
-        return cached
     tiles = [v for v in line if v]
     out: list[int] = []
     points = 0
@@ -42,49 +36,84 @@ def slide_line(line: bytes) -> tuple[bytes, int]:
         else:
             out.append(tiles[i])
             i += 1
-    result = (bytes(out) + bytes(len(line) - len(out)), points)
-    _SLIDES[line] = result
-    return result
+    return bytes(out) + bytes(len(line) - len(out)), points
 
 
-TOWARDS_START, TOWARDS_END = 1, 2
+class _Slides(dict):
+    """line -> (the line slid towards its start, or its end, and the points scored), worked out once."""
+
+    def __init__(self, towards_end: bool):
+        super().__init__()
+        self.towards_end = towards_end
+
+    def __missing__(self, line: bytes) -> tuple[bytes, int]:
+        if self.towards_end:
+            slid, points = slide_line(line[::-1])
+            result = slid[::-1], points
+        else:
+            result = slide_line(line)
+        self[line] = result
+        return result
 
 
-class _Mobility(dict):
-    """line -> bit flags of the ways it can slide: TOWARDS_START and/or TOWARDS_END change it."""
+_SLIDES = (_Slides(towards_end=False), _Slides(towards_end=True))
+
+
+class _LineMoves(dict):
+    """line -> bit mask of the moves that change it (bit ``d`` for direction ``d``), worked out once.
+
+    A line of a row changes when tiles slide left (towards its start) or right (towards its end), a
+    line of a column when they slide up or down: ``towards_start`` and ``towards_end`` name the bits.
+    """
+
+    def __init__(self, towards_start: int, towards_end: int):
+        super().__init__()
+        self.towards_start, self.towards_end = towards_start, towards_end
 
     def __missing__(self, line: bytes) -> int:
-        flags = (TOWARDS_START if slide_line(line)[0] != line else 0) | (
-            TOWARDS_END if slide_line(line[::-1])[0] != line[::-1] else 0
+        mask = (self.towards_start if _SLIDES[False][line][0] != line else 0) | (
+            self.towards_end if _SLIDES[True][line][0] != line else 0
         )
-        self[line] = flags
-        return flags
+        self[line] = mask
+        return mask
 
 
-_MOBILITY = _Mobility()
+_ROW_MOVES = _LineMoves(towards_start=1 << LEFT, towards_end=1 << RIGHT)
+_COLUMN_MOVES = _LineMoves(towards_start=1 << UP, towards_end=1 << DOWN)
 
 
-def line_slices(size: int, direction: int) -> list[tuple[slice, bool]]:
-    """For each line of a move: the board slice it occupies and whether tiles slide towards its end."""
-    if direction in (LEFT, RIGHT):
-        return [(slice(k * size, (k + 1) * size), direction == RIGHT) for k in range(size)]
-    return [(slice(k, None, size), direction == DOWN) for k in range(size)]
+class BoardMove:
+    """One direction's move on boards of one size: ``move(board)`` is (the slid board, the points).
 
+    The lines of the move (rows, or columns) are read in one call, slid by table lookups and joined;
+    joined columns are put back in row order by one more call.
+    """
 
-def slide_board(board: bytes, lines: list[tuple[slice, bool]]) -> tuple[bytes, int]:
-    """The board after sliding every line of one move, and the points scored."""
-    out = bytearray(board)
-    points = 0
-    for where, reverse in lines:
-        line = board[where]
-        if reverse:
-            new, gained = slide_line(line[::-1])
-            out[where] = new[::-1]
+    def __init__(self, size: int, direction: int):
+        self._slides = _SLIDES[direction in (RIGHT, DOWN)]
+        if direction in (LEFT, RIGHT):
+            self.lines = itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
+            self._rows_from_columns = None
         else:
-            new, gained = slide_line(line)
-            out[where] = new
-        points += gained
-    return bytes(out), points
+            self.lines = itemgetter(*(slice(k, None, size) for k in range(size)))
+            self._rows_from_columns = itemgetter(*(x * size + y for y in range(size) for x in range(size)))
+
+    def __call__(self, board: bytes) -> tuple[bytes, int]:
+        slides, slid, points = self._slides, [], 0
+        for line in self.lines(board):
+            new, gained = slides[line]
+            slid.append(new)
+            points += gained
+        joined = b"".join(slid)
+        if self._rows_from_columns is not None:
+            joined = bytes(self._rows_from_columns(joined))
+        return joined, points
+
+
+@lru_cache(maxsize=8)
+def board_moves(size: int) -> tuple[BoardMove, ...]:
+    """The four moves on boards of ``size``, by direction; shared by every world of that size."""
+    return tuple(BoardMove(size, d) for d in range(4))
 
 
 class Game2048World:
@@ -103,10 +132,11 @@ class Game2048World:
         self.target = target
         self.target_exponent = target.bit_length() - 1
         self.rng = rng
-        self.lines = [line_slices(size, d) for d in range(4)]
+        self.board_moves = board_moves(size)
+        self._cells = range(size * size)
         # Both fetch every row (column) of a board in one call: legality is checked after every move.
-        self._rows = itemgetter(*(where for where, _ in self.lines[LEFT]))
-        self._columns = itemgetter(*(where for where, _ in self.lines[UP]))
+        self._rows = self.board_moves[LEFT].lines
+        self._columns = self.board_moves[UP].lines
         self.board = bytes(size * size)
         self.points = 0
         self.moves = 0
@@ -133,7 +163,7 @@ class Game2048World:
     # -- rules ----------------------------------------------------------------------------------
     def after(self, direction: int) -> tuple[bytes, int]:
         """The board a move leads to, before the new tile, and the points it scores."""
-        return slide_board(self.board, self.lines[direction])
+        return self.board_moves[direction](self.board)
 
     def move(self, direction: int) -> int:
         """Play a legal move: slide, then add a tile. Returns the points scored."""
@@ -162,27 +192,29 @@ class Game2048World:
 
     def _refresh(self) -> None:
         board = self.board
-        flags = _MOBILITY.__getitem__
-        rows = reduce(or_, map(flags, self._rows(board)))
-        cols = reduce(or_, map(flags, self._columns(board)))
-        # in DIRECTIONS order: up, right, down, left
-        self.legal: tuple[int, ...] = _LEGAL[
-            (cols & TOWARDS_START) | (rows & TOWARDS_END) | (cols & TOWARDS_END) << 1 | (rows & TOWARDS_START) << 3
-        ]
+        mask = 0
+        for line in self._rows(board):
+            mask |= _ROW_MOVES[line]
+        for line in self._columns(board):
+            mask |= _COLUMN_MOVES[line]
+        self.legal: tuple[int, ...] = _LEGAL[mask]
         self.max_exponent = max(board)
 
     def _spawn(self) -> None:
         board = self.board
-        empty = [i for i, v in enumerate(board) if not v]
+        empty = list(compress(self._cells, board.translate(_IS_EMPTY)))
         if not empty:
             return
         cell = empty[int(self.rng.random() * len(empty))]
-        exponent = 2 if self.rng.random() < FOUR_PROBABILITY else 1
-        self.board = board[:cell] + bytes((exponent,)) + board[cell + 1 :]
+        tile = _FOUR if self.rng.random() < FOUR_PROBABILITY else _TWO
+        self.board = board[:cell] + tile + board[cell + 1 :]
 
     def state_bytes(self) -> bytes:
         return self.board
 
+
+_IS_EMPTY = bytes([1]) + bytes(255)  # translates a board to 1 on each empty cell, 0 elsewhere
+_TWO, _FOUR = bytes((1,)), bytes((2,))  # the exponents of the tiles that spawn
 
 # legal-move bit mask (bit d set when direction d changes the board) -> the legal directions
 _LEGAL = tuple(tuple(d for d in range(4) if mask >> d & 1) for mask in range(16))
