@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from palaestra.envs.arcade import painter
@@ -35,13 +37,13 @@ class BoardText:
         label = len(str(size - 1))
         self.header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
         self.prefixes = [f"{y:>{label}}" for y in range(size)]
+        self._lines = itemgetter(*(slice(y * size, (y + 1) * size) for y in range(size)))
         self._rows: dict[bytes, str] = {}  # a row's exponents -> its text; rows recur across boards
 
     def board(self, world: Game2048World) -> str:
-        n, b, known = self.size, world.board, self._rows
+        known = self._rows
         rows = [self.header]
-        for y, prefix in enumerate(self.prefixes):
-            line = b[y * n : (y + 1) * n]
+        for prefix, line in zip(self.prefixes, self._lines(world.board)):
             text = known.get(line)
             if text is None:
                 if len(known) >= _MAX_KNOWN_ROWS:
