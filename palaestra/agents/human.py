@@ -13,6 +13,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 
 from palaestra.agents.base import ScriptedAgent
 from palaestra.core import info as keys
@@ -111,7 +112,8 @@ def play(env_id: str, *, seed: int, console: Console, player: TerminalPlayer | N
             obs, reward, terminated, truncated, info = env.step(player.act(obs))
             total += reward
             if not info[keys.ACTION_VALID]:
-                console.print(f"[yellow]Invalid action:[/] {info[keys.ACTION_ERROR]}")
+                # The error quotes the player's text, which may contain markup-like brackets.
+                console.print(f"[yellow]Invalid action:[/] {escape(info[keys.ACTION_ERROR])}")
             if terminated or truncated:
                 break
     except QuitGame:

@@ -1,12 +1,14 @@
 """The pygame window player, driven by posted key events on SDL's dummy display."""
 
+import io
+
 import gymnasium as gym
 import pygame
 import pytest
 from rich.console import Console
 
 import palaestra  # noqa: F401
-from palaestra.agents.human import QuitGame, WindowPlayer, play
+from palaestra.agents.human import QuitGame, TerminalPlayer, WindowPlayer, play
 
 
 def _key(key, unicode=""):
@@ -45,3 +47,19 @@ def test_escape_raises_quit_game(player):
     _key(pygame.K_ESCAPE)
     with pytest.raises(QuitGame):
         player.act(env.reset(seed=0)[0])
+
+
+def test_bracketed_text_in_an_invalid_action_is_printed_literally():
+    replies = iter(["[/x]"])
+
+    def read(prompt):
+        try:
+            return next(replies)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    outcome = play("Snake-Text-v0", seed=0, console=console, player=TerminalPlayer(console, read))
+    assert outcome == 0
+    assert "[/x]" in out.getvalue()
