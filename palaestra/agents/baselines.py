@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import gymnasium as gym
@@ -19,12 +20,17 @@ class RandomAgent(ScriptedAgent):
         super().__init__()
         self.env = env.unwrapped
         self.rng = np.random.default_rng(seed)
+        # A private copy of the action space seeded with ours, so that the agent's seed alone decides
+        # the text it sends where the env lists no actions (the env's own space has its own seed).
+        # Seeding it leaves ``self.rng`` untouched: replies from action lists stay as they were.
+        self.action_space = copy.deepcopy(self.env.action_space)
+        self.action_space.seed(seed)
 
     def act(self, observation: Any) -> str:
         actions = self.env.valid_actions()
         if actions:
             return actions[int(self.rng.integers(len(actions)))]
-        return self.env.action_space.sample()
+        return self.action_space.sample()
 
 
 class ExpertAgent(ScriptedAgent):
