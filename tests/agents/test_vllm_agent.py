@@ -13,8 +13,8 @@ import pytest
 
 from palaestra.agents import agent_factory
 from palaestra.agents.llm.prompting import Conversation, HistoryWindow
-from palaestra.agents.llm.settings import Sampling
-from palaestra.agents.llm.vllm_agent import sampling_kwargs, token_prompt
+from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling
+from palaestra.agents.llm.vllm_agent import token_prompt
 
 
 def test_prompt_is_the_chat_template_tokenized_without_extra_special_tokens(tiny_model_path):
@@ -46,9 +46,10 @@ def test_images_are_refused_by_the_text_only_prompt(tiny_model_path):
 
 
 def test_sampling_settings_map_to_sampling_params():
-    assert sampling_kwargs(Sampling()) == {"max_tokens": 512}
+    assert Sampling().request_params(LOCAL_MAX_TOKENS) == {"max_tokens": 512}
+    assert Sampling().request_params() == {}
     given = Sampling(temperature=0.7, top_p=0.9, max_tokens=64, stop=("</action>",), seed=3)
-    assert sampling_kwargs(given) == {
+    assert given.request_params(LOCAL_MAX_TOKENS) == given.request_params() == {
         "max_tokens": 64, "temperature": 0.7, "top_p": 0.9, "seed": 3, "stop": ["</action>"]
     }
 

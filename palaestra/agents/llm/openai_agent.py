@@ -73,7 +73,7 @@ class OpenAIBackend:
         self.request_timeout = float(request_timeout)
         self.max_retries = int(max_retries)
         self.retry_backoff = float(retry_backoff)
-        self.params = _request_params(sampling)
+        self.params = sampling.request_params()
         self.count_tokens = estimate_tokens
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -138,17 +138,6 @@ class OpenAIBackend:
             delay = self.retry_backoff * 2**attempt if retry_after is None else retry_after
             await asyncio.sleep(min(delay, MAX_BACKOFF))
         raise AssertionError("unreachable: the loop returns or raises")
-
-
-def _request_params(sampling: Sampling) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for key in ("temperature", "top_p", "max_tokens", "seed"):
-        value = getattr(sampling, key)
-        if value is not None:
-            params[key] = value
-    if sampling.stop:
-        params["stop"] = list(sampling.stop)
-    return params
 
 
 def _completion(response: Any, messages: list[Message]) -> Completion:

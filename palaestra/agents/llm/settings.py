@@ -48,10 +48,19 @@ class Sampling:
         if self.max_tokens is not None and self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
 
-    def as_dict(self) -> dict[str, Any]:
-        """The settings that were given, for records."""
-        values = {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                  "stop": list(self.stop) or None, "seed": self.seed}
+    def request_params(self, default_max_tokens: int | None = None) -> dict[str, Any]:
+        """The settings that were given, as OpenAI request / ``vllm.SamplingParams`` keyword arguments.
+
+        Unset settings are left out (the server's or engine's defaults apply), except ``max_tokens``
+        where ``default_max_tokens`` is given.
+        """
+        values = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens or default_max_tokens,
+            "seed": self.seed,
+            "stop": list(self.stop) or None,
+        }
         return {key: value for key, value in values.items() if value is not None}
 
 

@@ -45,18 +45,6 @@ def token_prompt(tokenizer: Any, messages: list[Message]) -> dict[str, list[int]
     return {"prompt_token_ids": tokenizer.encode(text, add_special_tokens=False)}
 
 
-def sampling_kwargs(sampling: Sampling) -> dict[str, Any]:
-    """Keyword arguments of ``vllm.SamplingParams`` for ``sampling``; unset settings keep vLLM's defaults."""
-    kwargs: dict[str, Any] = {"max_tokens": sampling.max_tokens or LOCAL_MAX_TOKENS}
-    for key in ("temperature", "top_p", "seed"):
-        value = getattr(sampling, key)
-        if value is not None:
-            kwargs[key] = value
-    if sampling.stop:
-        kwargs["stop"] = list(sampling.stop)
-    return kwargs
-
-
 class VLLMBackend:
     """Batched chat generation with an offline ``vllm.LLM`` (see the module docstring)."""
 
@@ -85,7 +73,7 @@ class VLLMBackend:
             engine_args["seed"] = sampling.seed
         self.engine = vllm.LLM(**engine_args)
         self.tokenizer = self.engine.get_tokenizer()
-        self.params = vllm.SamplingParams(**sampling_kwargs(sampling))
+        self.params = vllm.SamplingParams(**sampling.request_params(LOCAL_MAX_TOKENS))
         self.max_new_tokens = self.params.max_tokens
         # Newer vLLM exposes model_config on LLM itself; older only on its engine.
         model_config = getattr(self.engine, "model_config", None) or self.engine.llm_engine.model_config
