@@ -9,6 +9,8 @@ of chat messages with a ``Completion`` through a ``concurrent.futures.Future``, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,7 +18,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 
 from palaestra.agents.llm.prompting import Conversation, Message, TokenCounter
-from palaestra.agents.llm.settings import PromptSettings
+from palaestra.agents.llm.settings import PromptSettings, check_options, default_window, split_common
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,17 @@ class ChatAgentFactory:
     def close(self) -> None:
         """Release the backend (its client, model or worker thread)."""
         self.backend.close()
+
+
+def build_local(
+    scheme: str, backend: Callable[..., Any], taken: Iterable[str], argument: str, options: dict[str, Any]
+) -> ChatAgentFactory:
+    """The factory of a local model backend (``hf:``, ``vllm:``) built as ``backend(argument, sampling, **rest)``.
+
+    Where no token bound is given, the history window is the model's context less the reply's room.
+    """
+    check_options(scheme, options, taken)
+    sampling, prompt, rest = split_common(options)
+    built = backend(argument, sampling, **rest)
+    window = default_window(prompt.window, built.context_length, built.max_new_tokens)
+    return ChatAgentFactory(f"{scheme}:{argument}", built, dataclasses.replace(prompt, window=window))

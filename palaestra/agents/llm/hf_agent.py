@@ -12,23 +12,16 @@ so concurrent runs are reproducible only with temperature 0.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from palaestra.agents.llm.batching import MicroBatcher
-from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
-from palaestra.agents.llm.chat_template import render_chat_prompt, trim_at_stop
+from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion, build_local
+from palaestra.agents.llm.chat_template import render_chat_prompt, require_chat_template, trim_at_stop
 from palaestra.agents.llm.prompting import Message, tokenizer_counter
-from palaestra.agents.llm.settings import (
-    LOCAL_MAX_TOKENS,
-    Sampling,
-    check_options,
-    default_window,
-    split_common,
-)
+from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling
 
 OPTIONS = ("device", "dtype", "max_batch")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -67,8 +60,7 @@ class TransformersBackend:
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         local = Path(path).is_dir()  # a folder on disk never triggers a hub lookup
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=local)
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise ValueError(f"the tokenizer of {path!r} has no chat_template; the hf: agent needs one")
+        require_chat_template(self.tokenizer, path)
         self.tokenizer.padding_side = "left"  # generation continues from the right edge of every row
         if self.tokenizer.pad_token_id is None:
             if self.tokenizer.eos_token_id is None:
@@ -148,8 +140,4 @@ class TransformersBackend:
 
 def build(argument: str, **options: Any) -> ChatAgentFactory:
     """The ``hf:PATH`` builder for ``agent_factory``."""
-    check_options("hf", options, OPTIONS)
-    sampling, prompt, rest = split_common(options)
-    backend = TransformersBackend(argument, sampling, **rest)
-    window = default_window(prompt.window, backend.context_length, backend.max_new_tokens)
-    return ChatAgentFactory(f"hf:{argument}", backend, dataclasses.replace(prompt, window=window))
+    return build_local("hf", TransformersBackend, OPTIONS, argument, options)

@@ -11,22 +11,15 @@ vLLM is imported only when a ``vllm:`` agent is built, so everything else runs w
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
 from palaestra.agents.llm.batching import MicroBatcher
-from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
-from palaestra.agents.llm.chat_template import render_chat_prompt
+from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion, build_local
+from palaestra.agents.llm.chat_template import render_chat_prompt, require_chat_template
 from palaestra.agents.llm.prompting import Message, tokenizer_counter
-from palaestra.agents.llm.settings import (
-    LOCAL_MAX_TOKENS,
-    Sampling,
-    check_options,
-    default_window,
-    split_common,
-)
+from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling
 
 OPTIONS = ("dtype", "max_model_len", "gpu_memory_utilization", "max_batch")
 
@@ -73,6 +66,7 @@ class VLLMBackend:
             engine_args["seed"] = sampling.seed
         self.engine = vllm.LLM(**engine_args)
         self.tokenizer = self.engine.get_tokenizer()
+        require_chat_template(self.tokenizer, path)
         self.params = vllm.SamplingParams(**sampling.request_params(LOCAL_MAX_TOKENS))
         self.max_new_tokens = self.params.max_tokens
         # Newer vLLM exposes model_config on LLM itself; older only on its engine.
@@ -99,8 +93,4 @@ class VLLMBackend:
 
 def build(argument: str, **options: Any) -> ChatAgentFactory:
     """The ``vllm:PATH`` builder for ``agent_factory``."""
-    check_options("vllm", options, OPTIONS)
-    sampling, prompt, rest = split_common(options)
-    backend = VLLMBackend(argument, sampling, **rest)
-    window = default_window(prompt.window, backend.context_length, backend.max_new_tokens)
-    return ChatAgentFactory(f"vllm:{argument}", backend, dataclasses.replace(prompt, window=window))
+    return build_local("vllm", VLLMBackend, OPTIONS, argument, options)
