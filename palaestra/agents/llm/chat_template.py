@@ -7,16 +7,21 @@ from typing import Any
 from palaestra.agents.llm.prompting import Message, message_images
 
 
+def require_chat_template(tokenizer: Any, model: str) -> None:
+    """Raise ValueError if the tokenizer of ``model`` has no chat template (checked once, at load)."""
+    if not getattr(tokenizer, "chat_template", None):
+        raise ValueError(
+            f"the tokenizer of {model!r} has no chat_template; "
+            "use an instruction-tuned model or set tokenizer.chat_template"
+        )
+
+
 def render_chat_prompt(tokenizer: Any, messages: list[Message]) -> str:
     """The prompt text for ``messages`` with the generation prompt of the assistant's turn appended.
 
-    Local backends here are text-only: a message with image parts is refused, not silently stripped.
+    The tokenizer must have a chat template (``require_chat_template``). Local backends here are
+    text-only: a message with image parts is refused, not silently stripped.
     """
-    if not getattr(tokenizer, "chat_template", None):
-        raise ValueError(
-            f"the tokenizer {type(tokenizer).__name__} has no chat_template; "
-            "use an instruction-tuned model or set tokenizer.chat_template"
-        )
     for message in messages:
         if message_images(message):
             raise ValueError("this local backend reads text only; the prompt has an image part")
