@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import gymnasium as gym
 import pytest
@@ -67,6 +68,23 @@ def test_greedy_replies_repeat_for_the_same_prompt(factory):
         agent.reset(info["instructions"])
         replies.append(agent.act(observation))
     assert replies[0] == replies[1]
+
+
+def test_close_stops_the_batcher_thread_and_may_be_repeated(tiny_model_path):
+    before = set(threading.enumerate())
+    factory = agent_factory(f"hf:{tiny_model_path}", device="cpu", temperature=0, max_tokens=2)
+    try:
+        env = gym.make("Snake-Text-v0")
+        observation, info = env.reset(seed=0)
+        agent = factory(env)
+        agent.reset(info["instructions"])
+        agent.act(observation)
+        batchers = [t for t in set(threading.enumerate()) - before if t.name.endswith("-batcher")]
+        assert len(batchers) == 1 and batchers[0].is_alive()
+    finally:
+        factory.close()
+    assert not batchers[0].is_alive()
+    factory.close()
 
 
 def test_vision_envs_are_refused_by_a_text_only_backend(factory):

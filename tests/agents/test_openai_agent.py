@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import threading
 import time
+from contextlib import closing
 
 import gymnasium as gym
 import numpy as np
@@ -40,9 +42,9 @@ def counting_responder(messages):
 
 def test_plays_a_text_episode_to_its_end():
     with ScriptedChatServer(counting_responder, model="test-model") as server:
-        factory = factory_for(server, temperature=0.0, max_tokens=16, stop=["</action>x"], sampling_seed=7)
-        episode = asyncio.run(play_episode(factory, "Snake-Text-v0", seed=3))
-        factory.close()
+        sampling = {"temperature": 0.0, "max_tokens": 16, "stop": ["</action>x"], "sampling_seed": 7}
+        with closing(factory_for(server, **sampling)) as factory:
+            episode = asyncio.run(play_episode(factory, "Snake-Text-v0", seed=3))
     infos, replies, agent = episode["infos"], episode["replies"], episode["agent"]
     assert episode["terminated"] and not infos[-1]["alive"]  # the scripted "left" runs into a wall
     assert replies == ["<action>left</action>"] * len(replies)
@@ -66,9 +68,8 @@ def test_plays_a_text_episode_to_its_end():
 
 
 def test_plays_a_vision_episode_with_png_image_parts(server):
-    factory = factory_for(server)
-    episode = asyncio.run(play_episode(factory, "Snake-Vision-v0", seed=1))
-    factory.close()
+    with closing(factory_for(server)) as factory:
+        episode = asyncio.run(play_episode(factory, "Snake-Vision-v0", seed=1))
     assert episode["terminated"]
     for request, observation in zip(server.requests, episode["observations"]):
         text_part, image_part = request["messages"][-1]["content"]
@@ -82,40 +83,37 @@ def test_plays_a_vision_episode_with_png_image_parts(server):
 
 def test_sync_act_and_the_api_key_from_its_env_var(server, monkeypatch):
     monkeypatch.setenv("MY_KEY", "sk-test-123")
-    factory = factory_for(server, api_key_env="MY_KEY")
-    env = gym.make("Snake-Text-v0")
-    observation, info = env.reset(seed=0)
-    agent = factory(env, seed=0)
-    agent.reset(info["instructions"])
-    assert agent.act(observation) == "<action>left</action>"
-    assert agent.act(observation) == "<action>left</action>"
-    factory.close()
+    with closing(factory_for(server, api_key_env="MY_KEY")) as factory:
+        env = gym.make("Snake-Text-v0")
+        observation, info = env.reset(seed=0)
+        agent = factory(env, seed=0)
+        agent.reset(info["instructions"])
+        assert agent.act(observation) == "<action>left</action>"
+        assert agent.act(observation) == "<action>left</action>"
     assert [h["authorization"] for h in server.request_headers] == ["Bearer sk-test-123"] * 2
 
 
 def test_without_a_key_it_sends_EMPTY(server, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    factory = factory_for(server)
-    env = gym.make("Snake-Text-v0")
-    _, info = env.reset(seed=0)
-    agent = factory(env)
-    agent.reset(info["instructions"])
-    agent.act("obs")
-    factory.close()
+    with closing(factory_for(server)) as factory:
+        env = gym.make("Snake-Text-v0")
+        _, info = env.reset(seed=0)
+        agent = factory(env)
+        agent.reset(info["instructions"])
+        agent.act("obs")
     assert server.request_headers[0]["authorization"] == "Bearer EMPTY"
 
 
 def test_concurrent_episodes_overlap_on_one_client():
-    with ScriptedChatServer(latency=0.2) as server:
-        factory = factory_for(server, request_timeout=5)
+    with ScriptedChatServer(latency=0.2) as server, closing(factory_for(server, request_timeout=5)) as factory:
 
         async def four():
-            return await asyncio.gather(*(play_episode(factory, "Snake-Text-v0", seed=s) for s in range(4)))
+            episodes = (play_episode(factory, "Snake-Text-v0", seed=s) for s in range(4))
+            return await asyncio.gather(*episodes)
 
         start = time.perf_counter()
         episodes = asyncio.run(four())
         elapsed = time.perf_counter() - start
-        factory.close()
     steps = sum(len(e["replies"]) for e in episodes)
     longest = max(len(e["replies"]) for e in episodes)
     assert steps == len(server.requests) and steps > longest
@@ -124,10 +122,8 @@ def test_concurrent_episodes_overlap_on_one_client():
 
 @pytest.mark.parametrize("fault", ["500", "503", "429", "hang", "malformed", "empty", "502x2"])
 def test_transient_faults_are_retried(fault):
-    with ScriptedChatServer(faults=fault) as server:
-        factory = factory_for(server)
+    with ScriptedChatServer(faults=fault) as server, closing(factory_for(server)) as factory:
         episode = asyncio.run(play_episode(factory, "Snake-Text-v0", seed=3))
-        factory.close()
     retries = 2 if fault == "502x2" else 1
     assert episode["terminated"]
     assert len(server.requests) == len(episode["replies"]) + retries
@@ -148,12 +144,10 @@ def test_transient_faults_are_retried(fault):
     ],
 )
 def test_persistent_faults_end_in_a_clear_agent_error(fault, message, attempts):
-    with ScriptedChatServer(faults=fault) as server:
-        factory = factory_for(server)
+    with ScriptedChatServer(faults=fault) as server, closing(factory_for(server)) as factory:
         start = time.perf_counter()
         with pytest.raises(AgentError, match="openai:test-model at http://127.0.0.1") as err:
             asyncio.run(play_episode(factory, "Snake-Text-v0", seed=0))
-        factory.close()
     assert message in str(err.value)
     assert len(server.requests) == attempts
     assert time.perf_counter() - start < 3 * 0.5 + 1.5  # bounded by timeouts and backoff, never a hang
@@ -162,13 +156,29 @@ def test_persistent_faults_end_in_a_clear_agent_error(fault, message, attempts):
 def test_an_unreachable_server_is_a_connection_error():
     with ScriptedChatServer() as server:
         base_url = server.base_url
-    factory = agent_factory("openai:test-model", base_url=base_url, **FAST)
-    env = gym.make("Snake-Text-v0")
-    _, info = env.reset(seed=0)
-    agent = factory(env)
-    agent.reset(info["instructions"])
-    with pytest.raises(AgentError, match="connection failed"):
+    with closing(agent_factory("openai:test-model", base_url=base_url, **FAST)) as factory:
+        env = gym.make("Snake-Text-v0")
+        _, info = env.reset(seed=0)
+        agent = factory(env)
+        agent.reset(info["instructions"])
+        with pytest.raises(AgentError, match="connection failed"):
+            agent.act("obs")
+
+
+def test_close_stops_the_client_loop_thread_and_may_be_repeated(server):
+    before = set(threading.enumerate())
+    factory = factory_for(server)
+    try:
+        env = gym.make("Snake-Text-v0")
+        _, info = env.reset(seed=0)
+        agent = factory(env)
+        agent.reset(info["instructions"])
         agent.act("obs")
+        loops = [t for t in set(threading.enumerate()) - before if t.name == "openai-test-model"]
+        assert len(loops) == 1 and loops[0].is_alive()
+    finally:
+        factory.close()
+    assert not loops[0].is_alive()
     factory.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 
@@ -132,10 +133,14 @@ def test_command_line_serves_until_stopped(tmp_path):
 def test_a_tiny_local_model_can_serve_the_replies(tiny_model_path):
     from transformers import AutoTokenizer
 
-    from palaestra.agents.llm.testserver import model_responder
+    from palaestra.agents.llm.testserver import ModelResponder
 
-    with ScriptedChatServer(model_responder(str(tiny_model_path), max_tokens=5)) as server:
+    before = set(threading.enumerate())
+    with ScriptedChatServer(ModelResponder(str(tiny_model_path), max_tokens=5)) as server:
         status, body = post(server.base_url + "/chat/completions", CHAT)
+        batchers = [t for t in set(threading.enumerate()) - before if t.name.endswith("-batcher")]
+    assert len(batchers) == 1
+    assert not batchers[0].is_alive()  # stopping the server closed the model's backend
     assert status == 200
     reply = json.loads(body)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_path)

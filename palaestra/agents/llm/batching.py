@@ -59,10 +59,10 @@ class MicroBatcher(Generic[Request, Result]):
         return future
 
     def close(self) -> None:
-        """Finish the queued requests, then stop the worker thread."""
+        """Finish the queued requests, then stop the worker thread; closing again does nothing."""
         with self._lock:
             self._closed = True
-            thread = self._thread
+            thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(None)
             thread.join()

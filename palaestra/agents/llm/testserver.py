@@ -72,13 +72,23 @@ def action_example_responder(messages: list[Message]) -> Completion:
     return _scripted(messages, text)
 
 
-def model_responder(path: str, *, max_tokens: int = 32, device: str = "cpu") -> Responder:
-    """Answers with a local transformers model (greedy), counting tokens with its tokenizer."""
-    from palaestra.agents.llm.hf_agent import TransformersBackend
-    from palaestra.agents.llm.settings import Sampling
+class ModelResponder:
+    """Answers with a local transformers model (greedy), counting tokens with its tokenizer.
 
-    backend = TransformersBackend(path, Sampling(temperature=0.0, max_tokens=max_tokens), device=device)
-    return lambda messages: backend.submit(messages).result()
+    It holds the model and its batcher thread until ``close``, which the server calls when it stops.
+    """
+
+    def __init__(self, path: str, *, max_tokens: int = 32, device: str = "cpu"):
+        from palaestra.agents.llm.hf_agent import TransformersBackend
+        from palaestra.agents.llm.settings import Sampling
+
+        self.backend = TransformersBackend(path, Sampling(temperature=0.0, max_tokens=max_tokens), device=device)
+
+    def __call__(self, messages: list[Message]) -> Completion:
+        return self.backend.submit(messages).result()
+
+    def close(self) -> None:
+        self.backend.close()
 
 
 def load_responder(script: str | Path | None = None, model: str | None = None) -> Responder:
@@ -89,7 +99,7 @@ def load_responder(script: str | Path | None = None, model: str | None = None) -
     if model is not None and script is not None:
         raise ValueError("give a script or a model, not both")
     if model is not None:
-        return model_responder(model)
+        return ModelResponder(model)
     if script is None:
         return action_example_responder
     try:
@@ -139,7 +149,8 @@ class ScriptedChatServer:
     """An OpenAI-compatible chat server on ``host:port`` (port 0: a free one), served from a thread.
 
     ``requests`` records the JSON body of every chat request received, faulted ones included, and
-    ``request_headers`` their HTTP headers (names in lower case).
+    ``request_headers`` their HTTP headers (names in lower case). The server owns its responder: one
+    with a ``close`` method (``ModelResponder``) is closed when the server stops.
     """
 
     def __init__(
@@ -186,6 +197,7 @@ class ScriptedChatServer:
         finally:
             self._stopping.set()
             self._httpd.server_close()
+            self._close_responder()
 
     def stop(self) -> None:
         self._stopping.set()  # releases hung and delayed handlers
@@ -193,6 +205,12 @@ class ScriptedChatServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join()
+        self._close_responder()
+
+    def _close_responder(self) -> None:
+        close = getattr(self.responder, "close", None)
+        if close is not None:
+            close()
 
     def __enter__(self) -> ScriptedChatServer:
         return self.start()
