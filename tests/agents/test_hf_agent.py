@@ -7,13 +7,12 @@ import threading
 
 import gymnasium as gym
 import pytest
+import torch  # noqa: F401  (the llm extra is installed for tests: a broken install fails here)
 
 from palaestra.agents import agent_factory
 from palaestra.agents.llm.chat_template import render_chat_prompt
 
 from conftest import play_episode
-
-pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")

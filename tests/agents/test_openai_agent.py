@@ -11,6 +11,7 @@ from contextlib import closing
 
 import gymnasium as gym
 import numpy as np
+import openai  # noqa: F401  (the llm extra is installed for tests: a broken install fails here)
 import pytest
 from PIL import Image
 
@@ -19,8 +20,6 @@ from palaestra.agents.llm.chat_agent import Completion
 from palaestra.agents.llm.testserver import ScriptedChatServer
 
 from conftest import play_episode
-
-pytest.importorskip("openai")
 
 FAST = {"request_timeout": 0.5, "max_retries": 2, "retry_backoff": 0.01}
 

@@ -1,6 +1,6 @@
 """``vllm:PATH`` on a machine without vLLM: the prompts and sampling it would send, and its import guard.
 
-The engine itself is checked on a GPU machine by ``benchmarks/vllm_rollout.py``.
+The engine itself is checked on a GPU machine by ``benchmarks/llm_rollout.py``.
 """
 
 from __future__ import annotations
