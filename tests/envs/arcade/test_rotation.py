@@ -229,7 +229,12 @@ def test_presets_and_overrides():
 
 
 def test_human_render_mode_opens_a_window():
+    # The 2x2 grid of views is shown in a pygame window (SDL's dummy display here).
+    import pygame
+
     env = gym.make("Rotation-Vision-v0", render_mode="human")
     env.reset(seed=0)
     env.step("180")
+    assert pygame.display.get_surface().get_size() == env.observation_space["image"].shape[1::-1]
     env.close()
+    assert pygame.display.get_surface() is None
