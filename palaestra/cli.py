@@ -37,7 +37,12 @@ def play(
 ) -> None:
     """Play an env yourself: type actions in the terminal; -Vision- ids also open a window."""
     from palaestra.agents.human import play as play_episode
+    from palaestra.core import env_entry
 
+    try:
+        env_entry(env_id)
+    except KeyError as error:
+        _fail(error)
     raise typer.Exit(play_episode(env_id, seed=seed, console=console))
 
 
@@ -89,8 +94,14 @@ def _agent_options(given: dict, pairs: list[str] | None) -> dict:
     return {**options, **parse_agent_options(pairs or [])}
 
 
+# What bad input raises: unknown ids or suites (KeyError), bad values and damaged run folders
+# (ValueError), unknown agent options (TypeError), a missing extra (ImportError), unreadable paths.
+USER_ERRORS = (ValueError, KeyError, TypeError, ImportError, OSError)
+
+
 def _fail(error: Exception) -> None:
-    console.print(f"[red]error:[/] {escape(str(error))}")
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    console.print(f"[red]error:[/] {escape(str(message))}")
     raise typer.Exit(2)
 
 
@@ -138,9 +149,7 @@ def eval_agent(
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
 ) -> None:
     """Evaluate an agent on a suite or on env ids; records go to a resumable run folder."""
-    from palaestra.evaluation import (
-        CorruptRecordError, RunDirError, custom_suite, default_run_dir, evaluate, load_suite,
-    )
+    from palaestra.evaluation import custom_suite, default_run_dir, evaluate, load_suite
     from palaestra.evaluation.report import metrics_table
 
     local = locals()
@@ -160,7 +169,7 @@ def eval_agent(
         outcome = evaluate(run_dir, suite=chosen, spec=agent, options=options, label=label, settings=settings,
                            resume=resume is not None, backend=backend, ray_address=ray_address,
                            show_progress=progress, console=console)
-    except (ValueError, KeyError, OSError, RunDirError, CorruptRecordError) as error:
+    except USER_ERRORS as error:
         _fail(error)
     if outcome.metrics is not None:
         console.print(metrics_table(outcome.metrics, str(outcome.run_dir)))
@@ -187,8 +196,8 @@ def bench(
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
 ) -> None:
     """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
-    from palaestra.evaluation import CorruptRecordError, RunDirError, default_run_dir, load_suite
-    from palaestra.evaluation.bench import DEFAULT_AGENTS, bench as run_bench
+    from palaestra.bench import DEFAULT_AGENTS, bench as run_bench
+    from palaestra.evaluation import default_run_dir, load_suite
     from palaestra.leaderboard import terminal_table
 
     given = {"base_url": base_url, "api_key_env": api_key_env, "temperature": temperature, "max_tokens": max_tokens}
@@ -199,7 +208,7 @@ def bench(
         outcome = run_bench(chosen, out_dir, specs=agent or DEFAULT_AGENTS, options=options,
                             settings={"concurrency": concurrency} if concurrency else None,
                             backend=backend, ray_address=ray_address, show_progress=progress, console=console)
-    except (ValueError, KeyError, OSError, RunDirError, CorruptRecordError) as error:
+    except USER_ERRORS as error:
         _fail(error)
     if outcome.interrupted:
         console.print(f"Interrupted; run the same command with --out {escape(str(out_dir))} to resume.")
@@ -219,12 +228,11 @@ def leaderboard_build(
     out: str = typer.Option("leaderboard", help="Folder for index.html, leaderboard.md and leaderboard.csv."),
 ) -> None:
     """Build index.html, leaderboard.md and leaderboard.csv; print the tables."""
-    from palaestra.evaluation import CorruptRecordError, RunDirError
     from palaestra.leaderboard import build_leaderboard, terminal_table
 
     try:
         boards = build_leaderboard(run_dirs, out)
-    except (ValueError, KeyError, OSError, RunDirError, CorruptRecordError) as error:
+    except USER_ERRORS as error:
         _fail(error)
     for board in boards:
         console.print(terminal_table(board))

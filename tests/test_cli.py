@@ -47,3 +47,36 @@ def test_play_to_the_end_reports_the_outcome():
     result = run("play", "SnakeDecision-Text-v0", stdin="<best_answer>UP</best_answer><worst_answer>None</worst_answer>\n")
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and "turns" in result.stdout
+
+
+def _clean_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """One clear line starting with 'error:', exit code 2, and no traceback."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "error:" in result.stdout
+    for word in words:
+        assert word in result.stdout, result.stdout
+
+
+def test_play_an_unknown_id_is_a_clear_error():
+    _clean_error(run("play", "Nope-Text-v0"), "unknown env id 'Nope-Text-v0'")
+
+
+def test_eval_bad_input_gives_one_clear_line(tmp_path):
+    base = ("eval", "--env", "SnakeDecision-Text-v0", "--episodes", "1", "--no-progress")
+    _clean_error(run(*base, "--agent", "openai:m", "--agent-option", "colour=blue", "--out", str(tmp_path / "a")), "colour")
+    _clean_error(run(*base, "--agent", "vllm:/no/model", "--out", str(tmp_path / "b")), "palaestra[vllm]")
+    _clean_error(run("eval", "--suite", "nosuch", "--agent", "expert"), "unknown suite 'nosuch'")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # nothing half-made
+
+
+def test_resume_of_a_damaged_run_names_the_file(tmp_path):
+    (tmp_path / "meta.json").write_text("[1, 2]")
+    (tmp_path / "episodes.jsonl").write_text("")
+    _clean_error(run("eval", "--resume", str(tmp_path)), "meta.json: not a JSON object")
+
+
+def test_labels_that_look_like_markup_are_shown_as_text(tmp_path):
+    result = run("eval", "--env", "SnakeDecision-Text-v0", "--episodes", "1", "--agent", "expert",
+                 "--label", "[/x] [bold]me", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -41,20 +41,26 @@ NASTY_ACTIONS: tuple[str, ...] = (
 )
 
 
+def require(condition: Any, message: str) -> None:
+    """Fail the check with ``message``. Not ``assert``: ``python -O`` would drop the checks."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def assert_equal(a: Any, b: Any, what: str) -> None:
     """Deep equality of observations, rewards and infos (numpy arrays compared by value)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        assert a.keys() == b.keys(), f"{what}: keys differ: {sorted(a)} vs {sorted(b)}"
+        require(a.keys() == b.keys(), f"{what}: keys differ: {sorted(a)} vs {sorted(b)}")
         for k in a:
             assert_equal(a[k], b[k], f"{what}[{k!r}]")
     elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert np.array_equal(a, b), f"{what}: arrays differ"
+        require(np.array_equal(a, b), f"{what}: arrays differ")
     elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        assert len(a) == len(b), f"{what}: lengths differ"
+        require(len(a) == len(b), f"{what}: lengths differ")
         for i, (x, y) in enumerate(zip(a, b)):
             assert_equal(x, y, f"{what}[{i}]")
     else:
-        assert a == b, f"{what}: {a!r} != {b!r}"
+        require(a == b, f"{what}: {a!r} != {b!r}")
 
 
 def _text(obs: Any) -> str:
@@ -75,26 +81,28 @@ def check_contract(env_id: str) -> None:
     env = gym.make(env_id)
     try:
         base = env.unwrapped
-        assert isinstance(base, TextEnv), f"{type(base).__name__} is not a palaestra TextEnv"
-        assert env.spec.max_episode_steps, "registered without max_episode_steps"
+        require(isinstance(base, TextEnv), f"{type(base).__name__} is not a palaestra TextEnv")
+        require(env.spec.max_episode_steps, "registered without max_episode_steps")
         obs, info = env.reset(seed=0)
-        assert env.observation_space.contains(obs), "reset observation outside observation_space"
+        require(env.observation_space.contains(obs), "reset observation outside observation_space")
         for key in (keys.INSTRUCTIONS, keys.TURN, keys.STATE_KEY, keys.SUCCESS, keys.SCORE):
-            assert key in info, f"reset info lacks {key!r}"
-        assert isinstance(info[keys.INSTRUCTIONS], str) and len(info[keys.INSTRUCTIONS]) > 40, (
-            "instructions must state the task and action syntax"
+            require(key in info, f"reset info lacks {key!r}")
+        instructions = info[keys.INSTRUCTIONS]
+        require(
+            isinstance(instructions, str) and len(instructions) > 40,
+            "instructions must state the task and action syntax",
         )
         is_vision = "-Vision-" in env_id
-        assert isinstance(obs, dict) == is_vision, "-Vision- ids observe a dict, -Text- ids a string"
+        require(isinstance(obs, dict) == is_vision, "-Vision- ids observe a dict, -Text- ids a string")
         for _ in range(env.spec.max_episode_steps):
             actions = info.get(keys.VALID_ACTIONS)
             action = actions[0] if actions else base.expert_action()
             obs, reward, terminated, truncated, info = env.step(action)
-            assert env.observation_space.contains(obs), "step observation outside observation_space"
-            assert isinstance(reward, float), "reward must be a float"
+            require(env.observation_space.contains(obs), "step observation outside observation_space")
+            require(isinstance(reward, float), "reward must be a float")
             for key in (keys.TURN, keys.ACTION_VALID, keys.ACTION_ERROR, keys.STATE_KEY):
-                assert key in info, f"step info lacks {key!r}"
-            assert 0.0 <= info[keys.SCORE] <= 1.0, f"score {info[keys.SCORE]} outside [0, 1]"
+                require(key in info, f"step info lacks {key!r}")
+            require(0.0 <= info[keys.SCORE] <= 1.0, f"score {info[keys.SCORE]} outside [0, 1]")
             if terminated or truncated:
                 break
     finally:
@@ -103,6 +111,7 @@ def check_contract(env_id: str) -> None:
 
 def check_determinism(env_id: str, steps: int = 30) -> None:
     """Same seed and same actions give identical observations, rewards and infos."""
+
     def rollout(seed: int) -> list[Any]:
         env = gym.make(env_id)
         rng = np.random.default_rng(1234)
@@ -122,9 +131,8 @@ def check_determinism(env_id: str, steps: int = 30) -> None:
     first, second = rollout(7), rollout(7)
     assert_equal(first, second, "trajectory with seed 7")
     other = rollout(8)
-    assert _text(first[0][0]) != _text(other[0][0]) or first[0][1] != other[0][1], (
-        "seeds 7 and 8 start identical episodes: seeding has no effect"
-    )
+    differ = _text(first[0][0]) != _text(other[0][0]) or first[0][1] != other[0][1]
+    require(differ, "seeds 7 and 8 start identical episodes: seeding has no effect")
 
 
 def check_invalid_actions(env_id: str) -> None:
@@ -136,16 +144,26 @@ def check_invalid_actions(env_id: str) -> None:
             obs, info = env.reset(seed=3)
             key = info[keys.STATE_KEY]
             obs, reward, terminated, truncated, info = env.step(action)
-            assert info[keys.ACTION_VALID] is False, f"{action[:30]!r} was accepted as an action"
-            assert isinstance(info[keys.ACTION_ERROR], str) and info[keys.ACTION_ERROR], "no action_error"
-            assert info[keys.STATE_KEY] == key, "an invalid action changed the world"
-            assert reward == base.invalid_action_reward and not terminated
-            assert env.observation_space.contains(obs)
+            require(info[keys.ACTION_VALID] is False, f"{action[:30]!r} was accepted as an action")
+            require(isinstance(info[keys.ACTION_ERROR], str) and info[keys.ACTION_ERROR], "no action_error")
+            require(info[keys.STATE_KEY] == key, "an invalid action changed the world")
+            require(
+                reward == base.invalid_action_reward,
+                f"an invalid action's reward was {reward}, not invalid_action_reward",
+            )
+            require(not terminated, "an invalid action ended the episode")
+            require(
+                env.observation_space.contains(obs),
+                "observation after an invalid action outside observation_space",
+            )
         env.reset(seed=3)
         for i in range(1, base.max_invalid_actions + 1):
             *_, truncated, info = env.step("\x00 not an action \x00")
-            assert truncated == (i == base.max_invalid_actions), f"truncated={truncated} after {i} invalid"
-        assert info[keys.TRUNCATION_REASON] == "invalid_actions"
+            require(truncated == (i == base.max_invalid_actions), f"truncated={truncated} after {i} invalid")
+        require(
+            info.get(keys.TRUNCATION_REASON) == "invalid_actions",
+            "truncation_reason is not 'invalid_actions'",
+        )
     finally:
         env.close()
 
@@ -159,7 +177,7 @@ def check_vector(env_id: str) -> None:
             for _ in range(3):
                 actions = [envs.single_action_space.sample() for _ in range(4)]
                 obs, rewards, terminated, truncated, infos = envs.step(tuple(actions))
-            assert len(rewards) == 4
+            require(len(rewards) == 4, f"{mode} vector env returned {len(rewards)} rewards for 4 envs")
         finally:
             envs.close()
 
@@ -173,9 +191,11 @@ def check_expert(env_id: str, episodes: int = 3) -> None:
             done = False
             while not done:
                 obs, reward, terminated, truncated, info = env.step(env.unwrapped.expert_action())
-                assert info[keys.ACTION_VALID], f"the expert's action was invalid: {info[keys.ACTION_ERROR]}"
+                require(
+                    info[keys.ACTION_VALID], f"the expert's action was invalid: {info[keys.ACTION_ERROR]}"
+                )
                 done = terminated or truncated
-            assert 0.0 <= info[keys.SCORE] <= 1.0
+            require(0.0 <= info[keys.SCORE] <= 1.0, f"score {info[keys.SCORE]} outside [0, 1]")
     finally:
         env.close()
 

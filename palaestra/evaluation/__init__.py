@@ -6,10 +6,11 @@ outcome = evaluate("runs/demo", suite=load_suite("quick"), spec="expert")
 print(outcome.metrics.suite)
 """
 
+from palaestra.core.metrics import EnvMetrics, Interval, RunMetrics, bootstrap_interval, run_metrics
 from palaestra.evaluation.evaluate import RunOutcome, default_run_dir, evaluate
-from palaestra.evaluation.metrics import EnvMetrics, Interval, RunMetrics, bootstrap_interval, run_metrics
 from palaestra.evaluation.runner import RunSettings, play_episode
-from palaestra.evaluation.store import CorruptRecordError, ResultStore, RunDirError, read_episodes, read_meta
+from palaestra.core.records import CorruptRecordError, RunDirError, read_episodes, read_meta
+from palaestra.evaluation.store import ResultStore
 from palaestra.evaluation.suites import EpisodeTask, Suite, custom_suite, load_suite, suite_names
 
 __all__ = [

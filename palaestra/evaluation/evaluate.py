@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 
 from palaestra.agents.registry import AgentFactory, agent_factory, agent_prefixes
-from palaestra.evaluation.metrics import RunMetrics, run_metrics
+from palaestra.core.metrics import RunMetrics, run_metrics
 from palaestra.evaluation.progress import RunProgress
 from palaestra.evaluation.runner import RunSettings, run_local
 from palaestra.evaluation.store import ResultStore, RunDirError
@@ -31,7 +31,8 @@ from palaestra.evaluation.suites import Suite
 BACKENDS = ("asyncio", "ray")
 REDACTED = "<redacted>"
 # Option names whose values are secrets; ``api_key_env`` names a variable, so it is kept.
-_SECRET = re.compile(r"key|secret|token|password", re.IGNORECASE)
+# Matched at the end of the name, so ``api_key`` is a secret and ``max_tokens`` is not.
+_SECRET = re.compile(r"(?:key|secret|password|token)$", re.IGNORECASE)
 _PACKAGES = ("palaestra", "gymnasium", "numpy", "openai", "transformers", "torch", "vllm", "ray")
 
 
@@ -46,7 +47,7 @@ class RunOutcome:
 
 
 def _is_secret(name: str) -> bool:
-    return bool(_SECRET.search(name)) and not name.endswith("_env")
+    return bool(_SECRET.search(name))
 
 
 def _package_versions() -> dict[str, str]:
@@ -92,11 +93,15 @@ def parse_agent_options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
+def file_slug(label: str) -> str:
+    """``label`` reduced to safe file-name characters (an agent spec becomes a folder name)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_") or "agent"
+
+
 def default_run_dir(suite_id: str, label: str, root: str | Path = "runs") -> Path:
     """``runs/<suite>-<agent>-<UTC time>``, with the agent label reduced to safe file-name characters."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_") or "agent"
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return Path(root) / f"{suite_id}-{slug}-{stamp}"
+    return Path(root) / f"{suite_id}-{file_slug(label)}-{stamp}"
 
 
 def run_meta(
@@ -134,6 +139,9 @@ def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFac
     """The agent factory for this process, or for Ray (whose workers build their own) ``None`` once the
     spec's prefix is known to be registered."""
     if backend == "ray":
+        from palaestra.evaluation.ray_backend import import_ray
+
+        import_ray()  # a missing extra is told before the run folder exists
         prefix = spec.partition(":")[0]
         if prefix not in agent_prefixes():
             raise ValueError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
@@ -238,6 +246,11 @@ def evaluate(
                     )
         except KeyboardInterrupt:
             interrupted = True
+        finally:
+            # Backends hold threads, event loops or GPU engines: release them with the run.
+            close = getattr(factory, "close", None)
+            if close is not None:
+                close()
         records = store.records()
     finished = {r.key for r in records if r.finished}
     remaining = sum(task.key not in finished for task in suite.tasks())

@@ -37,7 +37,7 @@ class RunProgress:
         self.successes = sum(r.success for r in finished)
         self.errors = 0
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.description}", markup=False, style="bold"),  # labels are user text
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("episodes  success {task.fields[success]}  errors {task.fields[errors]}"),

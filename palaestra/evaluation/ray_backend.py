@@ -22,7 +22,7 @@ from palaestra.evaluation.suites import EpisodeTask
 _WAIT_SECONDS = 0.5  # how often the driver wakes to notice Ctrl-C while it waits for episodes
 
 
-def _import_ray() -> Any:
+def import_ray() -> Any:
     try:
         import ray
     except ImportError:
@@ -87,7 +87,7 @@ def run_on_ray(
     address: str | None,
 ) -> None:
     """Play ``tasks`` on the Ray cluster at ``address`` (``None``: start a local one), writing each record."""
-    ray = _import_ray()
+    ray = import_ray()
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, logging_level="WARNING", log_to_driver=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from palaestra.evaluation.metrics import Interval, RunMetrics
+from palaestra.core.metrics import Interval, RunMetrics
 
 
 def interval_text(interval: Interval) -> str:

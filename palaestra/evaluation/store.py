@@ -22,69 +22,18 @@ import os
 from pathlib import Path
 from typing import Any
 
-from palaestra.core.records import EpisodeRecord, RecordError
+from palaestra.core.records import (
+    EPISODES_FILE,
+    META_FILE,
+    CorruptRecordError,
+    EpisodeRecord,
+    RunDirError,
+    parse_record_line,
+    read_meta,
+    split_lines,
+)
 
-META_FILE = "meta.json"
-EPISODES_FILE = "episodes.jsonl"
 TORN_SUFFIX = ".torn"
-
-
-class CorruptRecordError(ValueError):
-    """A line of ``episodes.jsonl`` that is not a valid record; ``str`` starts with ``file:line``."""
-
-    def __init__(self, path: Path, line: int, reason: str):
-        super().__init__(f"{path}:{line}: {reason}")
-        self.path = path
-        self.line = line
-        self.reason = reason
-
-
-class RunDirError(ValueError):
-    """A run folder that cannot be created or opened as asked (exists, missing, in use)."""
-
-
-def _parse_line(path: Path, number: int, line: bytes) -> EpisodeRecord:
-    try:
-        return EpisodeRecord.from_json(json.loads(line))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CorruptRecordError(path, number, f"not valid JSON ({err})") from None
-    except RecordError as err:
-        raise CorruptRecordError(path, number, f"not an episode record: {err}") from None
-
-
-def _split_lines(data: bytes) -> tuple[list[bytes], bytes]:
-    """Complete lines and the trailing bytes after the last newline (empty when the file ends cleanly)."""
-    complete, newline, tail = data.rpartition(b"\n")
-    return (complete.split(b"\n") if newline else []), tail
-
-
-def read_episodes(path: str | Path) -> list[EpisodeRecord]:
-    """Every record of an episodes file, in file order; ``CorruptRecordError`` for a bad or torn line."""
-    path = Path(path)
-    lines, tail = _split_lines(path.read_bytes())
-    records = [_parse_line(path, number, line) for number, line in enumerate(lines, 1)]
-    if tail:
-        number = len(lines) + 1
-        try:
-            records.append(_parse_line(path, number, tail))
-        except CorruptRecordError as err:
-            raise CorruptRecordError(
-                path,
-                number,
-                f"truncated last line, left by a killed run ({err.reason}); "
-                f"`palaestra eval --resume {path.parent}` repairs it",
-            ) from None
-    return records
-
-
-def read_meta(run_dir: str | Path) -> dict[str, Any]:
-    path = Path(run_dir) / META_FILE
-    if not path.is_file():
-        raise RunDirError(f"{run_dir} is not a run folder: it has no {META_FILE}")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise RunDirError(f"{path}: not valid JSON ({err})") from None
 
 
 class ResultStore:
@@ -127,12 +76,12 @@ class ResultStore:
     def _load_repairing_tail(self) -> list[EpisodeRecord]:
         path = self.run_dir / EPISODES_FILE
         data = path.read_bytes()
-        lines, tail = _split_lines(data)
-        records = [_parse_line(path, number, line) for number, line in enumerate(lines, 1)]
+        lines, tail = split_lines(data)
+        records = [parse_record_line(path, number, line) for number, line in enumerate(lines, 1)]
         if not tail:
             return records
         try:
-            records.append(_parse_line(path, len(lines) + 1, tail))
+            records.append(parse_record_line(path, len(lines) + 1, tail))
         except CorruptRecordError:
             # The process died inside the write: keep the fragment beside the file, cut it off here.
             with open(str(path) + TORN_SUFFIX, "ab") as torn:

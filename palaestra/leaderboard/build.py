@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palaestra.evaluation.metrics import Interval, RunMetrics, run_metrics
-from palaestra.evaluation.store import EPISODES_FILE, RunDirError, read_episodes, read_meta
+from palaestra.core.metrics import Interval, RunMetrics, run_metrics
+from palaestra.core.records import EPISODES_FILE, RunDirError, read_episodes, read_meta
 
 HTML_FILE = "index.html"
 MARKDOWN_FILE = "leaderboard.md"
@@ -117,7 +117,8 @@ def group_boards(runs: list[RunEntry]) -> list[Board]:
             suite_id,
             version,
             entries[0].suite_description,
-            sorted(entries, key=lambda r: (-r.metrics.suite.mean, r.label, str(r.run_dir))),
+            # complete runs rank above partial ones: a run that played fewer episodes is not comparable
+            sorted(entries, key=lambda r: (not r.complete, -r.metrics.suite.mean, r.label, str(r.run_dir))),
         )
         for (suite_id, version), entries in sorted(groups.items())
     ]

@@ -6,13 +6,11 @@ import json
 
 import pytest
 
-from palaestra.core.records import EpisodeRecord, StepRecord
-from palaestra.evaluation.store import (
-    CorruptRecordError,
-    ResultStore,
-    RunDirError,
-    read_episodes,
-)
+from palaestra.core.records import CorruptRecordError, EpisodeRecord, RunDirError, StepRecord, read_episodes
+from palaestra.evaluation.store import ResultStore
+
+
+META = {"suite": {"id": "s"}, "agent": {"spec": "expert"}, "settings": {}}
 
 
 def record(episode: int, error: str | None = None) -> EpisodeRecord:
@@ -35,19 +33,19 @@ def record(episode: int, error: str | None = None) -> EpisodeRecord:
 
 
 def test_round_trip_and_finished_keys(tmp_path):
-    with ResultStore.create(tmp_path / "run", {"suite": {"id": "s"}}) as store:
+    with ResultStore.create(tmp_path / "run", META) as store:
         store.append(record(0))
         store.append(record(1, error="RuntimeError: boom"))
-    assert json.loads((tmp_path / "run" / "meta.json").read_text()) == {"suite": {"id": "s"}}
+    assert json.loads((tmp_path / "run" / "meta.json").read_text()) == META
     assert read_episodes(tmp_path / "run" / "episodes.jsonl") == [record(0), record(1, "RuntimeError: boom")]
     with ResultStore.open(tmp_path / "run") as store:
         assert store.finished_keys() == {("Snake-Text-v0", 0)}
 
 
 def test_create_refuses_an_existing_run_and_a_second_writer(tmp_path):
-    store = ResultStore.create(tmp_path / "run", {})
+    store = ResultStore.create(tmp_path / "run", META)
     with pytest.raises(RunDirError, match="already holds a run"):
-        ResultStore.create(tmp_path / "run", {})
+        ResultStore.create(tmp_path / "run", META)
     with pytest.raises(RunDirError, match="another process"):
         ResultStore.open(tmp_path / "run")
     store.close()
@@ -56,7 +54,7 @@ def test_create_refuses_an_existing_run_and_a_second_writer(tmp_path):
 
 def test_torn_last_line_is_an_error_to_readers_and_repaired_by_resume(tmp_path):
     run = tmp_path / "run"
-    with ResultStore.create(run, {}) as store:
+    with ResultStore.create(run, META) as store:
         store.append(record(0))
         store.append(record(1))
     path = run / "episodes.jsonl"
@@ -74,7 +72,7 @@ def test_torn_last_line_is_an_error_to_readers_and_repaired_by_resume(tmp_path):
 
 def test_a_whole_last_record_missing_only_its_newline_is_kept(tmp_path):
     run = tmp_path / "run"
-    with ResultStore.create(run, {}) as store:
+    with ResultStore.create(run, META) as store:
         store.append(record(0))
     path = run / "episodes.jsonl"
     path.write_bytes(path.read_bytes().rstrip(b"\n"))
@@ -90,7 +88,7 @@ def test_a_whole_last_record_missing_only_its_newline_is_kept(tmp_path):
 )
 def test_a_corrupt_middle_line_names_file_and_line_and_nothing_is_lost(tmp_path, bad_line, reason):
     run = tmp_path / "run"
-    with ResultStore.create(run, {}) as store:
+    with ResultStore.create(run, META) as store:
         for episode in range(3):
             store.append(record(episode))
     path = run / "episodes.jsonl"
@@ -113,3 +111,20 @@ def test_record_values_are_checked(tmp_path):
     data["steps"] = True
     with pytest.raises(ValueError, match="steps must be int"):
         EpisodeRecord.from_json(data)
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"suite": {}}', "lacks agent, settings"),
+        (b"\xff\xfe not text", "not valid JSON"),
+    ],
+)
+def test_a_damaged_meta_file_is_named_in_the_error(tmp_path, content, message):
+    run = tmp_path / "run"
+    with ResultStore.create(run, META):
+        pass
+    (run / "meta.json").write_bytes(content)
+    with pytest.raises(RunDirError, match=f"meta.json: {message}"):
+        ResultStore.open(run)

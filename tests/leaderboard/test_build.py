@@ -29,6 +29,18 @@ def test_only_runs_of_one_suite_version_share_a_board(runs, tmp_path):
     assert [run.run_dir for run in other.runs] == [runs["other"]]
 
 
+def test_a_partial_run_ranks_below_complete_ones_whatever_its_score(runs, tmp_path):
+    import shutil
+
+    partial = tmp_path / "partial-expert"
+    shutil.copytree(runs["expert"], partial)
+    episodes = partial / "episodes.jsonl"
+    episodes.write_text("".join(episodes.read_text().splitlines(keepends=True)[:2]))  # 2 of 6 episodes
+    (board,) = [b for b in build_leaderboard([partial, runs["random"]], tmp_path / "out")]
+    assert [run.run_dir for run in board.runs] == [runs["random"], partial]
+    assert board.runs[1].metrics.suite.mean > board.runs[0].metrics.suite.mean  # outscored, yet below
+
+
 def test_markdown_has_every_run_and_escapes_labels(runs, tmp_path):
     build_leaderboard(list(runs.values()), tmp_path)
     text = (tmp_path / "leaderboard.md").read_text()

@@ -1,5 +1,7 @@
 """``palaestra bench``: evaluate agents on a suite, then build and print the leaderboard.
 
+It joins evaluation and leaderboard, which stay independent of each other, so it lives above both.
+
 The default compares the embedded agents ``random`` and ``expert`` on ``quick``: no server, no
 download. Each agent's run goes to ``OUT/<agent>``; running bench again on the same ``OUT`` resumes
 those runs instead of starting over. The leaderboard goes to ``OUT/leaderboard``.
@@ -7,15 +9,14 @@ those runs instead of starting over. The leaderboard goes to ``OUT/leaderboard``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from palaestra.evaluation.evaluate import evaluate
-from palaestra.evaluation.store import META_FILE
+from palaestra.evaluation.evaluate import evaluate, file_slug
+from palaestra.core.records import META_FILE
 from palaestra.evaluation.suites import Suite
 from palaestra.leaderboard.build import Board, build_leaderboard
 
@@ -28,10 +29,6 @@ class BenchOutcome:
     leaderboard_dir: Path
     boards: list[Board]
     interrupted: bool
-
-
-def _slug(spec: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_") or "agent"
 
 
 def bench(
@@ -49,12 +46,12 @@ def bench(
     """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs."""
     if not specs:
         raise ValueError("bench needs at least one agent spec")
-    if len({_slug(s) for s in specs}) != len(specs):
+    if len({file_slug(s) for s in specs}) != len(specs):
         raise ValueError(f"agent specs must differ (each gets its own run folder): {list(specs)}")
     out_dir = Path(out_dir)
     run_dirs: list[Path] = []
     for spec in specs:
-        run_dir = out_dir / _slug(spec)
+        run_dir = out_dir / file_slug(spec)
         outcome = evaluate(
             run_dir,
             suite=suite,
