@@ -1,4 +1,4 @@
-"""Palaestra: Gymnasium environments for LLM agents, with agents, evaluation and training.
+"""Palaestra: Gymnasium environments for LLM agents, with agents, evaluation and leaderboards.
 
 Importing ``palaestra`` registers every environment id with Gymnasium::
 
