@@ -6,9 +6,10 @@ import pytest
 
 import palaestra  # noqa: F401
 from palaestra.agents import make_agent
-from palaestra.envs.arcade.snake.decision import FORMAT_REWARD, parse_answer
+from palaestra.envs.arcade.snake.decision import FORMAT_REWARD, SnakeDecisionEnv, parse_answer
+from palaestra.envs.arcade.snake.env import SnakeEnv
 from palaestra.envs.arcade.grid import parse_move
-from palaestra.envs.arcade.snake.world import DOWN, LEFT, RIGHT, UP, SnakeWorld
+from palaestra.envs.arcade.snake.world import DOWN, LEFT, MAX_SIZE, MIN_SIZE, RIGHT, UP, SnakeWorld
 from palaestra.core import ActionError
 
 
@@ -168,6 +169,26 @@ def test_presets_and_overrides():
         gym.make("Snake-Text-v0", difficulty="insane")
     with pytest.raises(ValueError, match="opponent"):
         gym.make("Snake-Text-v0", opponent="smart")
+
+
+@pytest.mark.parametrize("env_class", [SnakeEnv, SnakeDecisionEnv])
+def test_board_size_is_bounded_at_construction(env_class):
+    with pytest.raises(ValueError, match="size must be at least 5, got 4"):
+        env_class(size=MIN_SIZE - 1)
+    with pytest.raises(ValueError, match="size must be at most 50 .*, got 51"):
+        env_class(size=MAX_SIZE + 1)
+    env_class(size=MIN_SIZE).reset(seed=0)
+
+
+@pytest.mark.parametrize("env_id", ["Snake-Text-v0", "SnakeDecision-Text-v0"])
+def test_the_largest_board_fits_the_observation_space(env_id):
+    env = gym.make(env_id, size=MAX_SIZE)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    if env_id == "Snake-Text-v0":
+        for _ in range(5):
+            obs = env.step(env.unwrapped.expert_action())[0]
+            assert env.observation_space.contains(obs)
 
 
 def test_splits_draw_different_episodes():

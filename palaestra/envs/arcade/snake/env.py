@@ -12,7 +12,7 @@ from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.expert import expert_move
-from palaestra.envs.arcade.snake.world import OPPONENTS, SnakeWorld
+from palaestra.envs.arcade.snake.world import OPPONENTS, SnakeWorld, check_size
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 8, "opponent": "none", "num_apples": 3, "target_apples": 5},
@@ -57,6 +57,7 @@ class SnakeEnv(TextEnv):
         )
         if settings["opponent"] not in OPPONENTS:
             raise ValueError(f"opponent must be one of {OPPONENTS}, got {settings['opponent']!r}")
+        check_size(settings["size"])
         self.settings = settings
         super().__init__(**base)
         self._text = GridText(settings["size"], settings["size"], view.SYMBOLS)

@@ -25,6 +25,20 @@ _DY = (-1, 0, 1, 0)
 EMPTY, APPLE, HEAD, BODY, OTHER_HEAD, OTHER_BODY = range(6)
 OPPONENTS = ("none", "random", "greedy")
 START_LENGTH = 3
+MIN_SIZE = 5
+# The text of a 50x50 board is about 5,600 characters, well inside ``TextEnv.max_observation_length``
+# (16,384); from about 90 it would no longer fit.
+MAX_SIZE = 50
+
+
+def check_size(size: int) -> None:
+    """Raise ``ValueError`` unless ``size`` is a board side Snake plays on (``MIN_SIZE`` to ``MAX_SIZE``)."""
+    if size < MIN_SIZE:
+        raise ValueError(f"size must be at least {MIN_SIZE}, got {size}")
+    if size > MAX_SIZE:
+        raise ValueError(
+            f"size must be at most {MAX_SIZE} (a larger board's text outgrows the observation), got {size}"
+        )
 
 
 @functools.cache
@@ -46,8 +60,7 @@ class SnakeWorld:
     def __init__(
         self, size: int, num_apples: int, opponent: str, target_apples: int, rng: np.random.Generator
     ):
-        if size < 5:
-            raise ValueError(f"size must be at least 5, got {size}")
+        check_size(size)
         if opponent not in OPPONENTS:
             raise ValueError(f"opponent must be one of {OPPONENTS}, got {opponent!r}")
         if num_apples < 1 or target_apples < 1:
