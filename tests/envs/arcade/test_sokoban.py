@@ -11,7 +11,7 @@ from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.env import PRESETS, SokobanEnv
 from palaestra.envs.arcade.sokoban.expert import solve
 from palaestra.envs.arcade.grid import DIRECTIONS
-from palaestra.envs.arcade.sokoban.world import DOWN, LEFT, RIGHT, UP, WALK, SokobanWorld
+from palaestra.envs.arcade.sokoban.world import DOWN, LEFT, MAX_SIZE, RIGHT, UP, WALK, SokobanWorld
 
 
 def level(text: str) -> SokobanWorld:
@@ -202,8 +202,16 @@ def test_presets_and_overrides():
         SokobanEnv(difficulty="brutal")
     with pytest.raises(ValueError, match="boxes"):
         SokobanEnv(size=6, num_boxes=5)
-    with pytest.raises(ValueError, match="size"):
+    with pytest.raises(ValueError, match="size must be at least 5, got 4"):
         SokobanEnv(size=4)
+    with pytest.raises(ValueError, match="size must be at most 16 .*, got 17"):
+        SokobanEnv(size=MAX_SIZE + 1)
+
+
+def test_the_largest_board_fits_the_observation_space():
+    env = gym.make("Sokoban-Text-v0", size=MAX_SIZE)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
     with pytest.raises(ValueError, match="walls all round"):
         level(CORRIDOR.replace("# @", "_ @"))
 

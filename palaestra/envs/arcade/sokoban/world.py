@@ -30,6 +30,9 @@ FLOOR, WALL, GOAL, BOX, BOX_ON_GOAL, PLAYER, PLAYER_ON_GOAL = range(7)
 BLOCKED, WALK, PUSH = range(3)
 
 MIN_SIZE = 5
+# Generation time grows with the board (about 0.5 s a level at 16 with 2 boxes, 10 s at 50); 16 keeps
+# it under a second and the text (about 900 characters) far inside ``TextEnv.max_observation_length``.
+MAX_SIZE = 16
 _SEARCH_STATES = 3000  # states the reverse search visits at most (it bounds the time a level takes)
 _MAX_ROOMS = 200  # rooms tried before giving up (a level is found within a few for sane settings)
 
@@ -38,6 +41,10 @@ def check_settings(size: int, num_boxes: int) -> None:
     """Raise ``ValueError`` unless levels of ``size`` with ``num_boxes`` boxes can be generated."""
     if size < MIN_SIZE:
         raise ValueError(f"size must be at least {MIN_SIZE}, got {size}")
+    if size > MAX_SIZE:
+        raise ValueError(
+            f"size must be at most {MAX_SIZE} (larger levels take seconds to generate), got {size}"
+        )
     most = (size - 2) ** 2 // 4
     if not 1 <= num_boxes <= most:
         raise ValueError(f"a {size}x{size} board holds 1 to {most} boxes, not {num_boxes}")
