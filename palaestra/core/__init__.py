@@ -1,7 +1,7 @@
 """The contract every palaestra env follows. Imports nothing else of the project."""
 
 from palaestra.core import info
-from palaestra.core.actions import ActionError, extract_action, normalize
+from palaestra.core.actions import ActionError, extract_action, normalize, quote
 from palaestra.core.env import SPLITS, TextEnv, split_seed, state_hash
 from palaestra.core.presets import resolve_preset
 from palaestra.core.registry import (
@@ -23,6 +23,7 @@ __all__ = [
     "extract_action",
     "info",
     "normalize",
+    "quote",
     "register_env",
     "register_text_and_vision",
     "registered_envs",

@@ -44,3 +44,14 @@ def extract_action(reply: str) -> str:
 def normalize(text: str) -> str:
     """Lower-case ``text`` and fold runs of whitespace to one space: what env grammars match on."""
     return " ".join(text.lower().split())
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters with ``...`` if longer.
+
+    >>> quote("jump")
+    "'jump'"
+    >>> quote("a" * 50, limit=5)
+    "'aaaaa...'"
+    """
+    return repr(text if len(text) <= limit else text[:limit] + "...")

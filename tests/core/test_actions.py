@@ -1,6 +1,6 @@
 import pytest
 
-from palaestra.core import extract_action, normalize
+from palaestra.core import extract_action, normalize, quote
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,10 @@ def test_extract_action_handles_a_megabyte_quickly():
 
 def test_normalize_folds_case_and_space():
     assert normalize("  Go\tUP \n now ") == "go up now"
+
+
+def test_quote_shortens_long_text_inside_the_quotes():
+    assert quote("jump") == "'jump'"
+    assert quote("x" * 40) == repr("x" * 40)
+    assert quote("x" * 41) == repr("x" * 40 + "...")
+    assert quote("it's", limit=2) == repr("it...")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from palaestra.core import ActionError, normalize
+from palaestra.core import ActionError, normalize, quote
 
 DIRECTIONS = ("up", "right", "down", "left")  # the index of a name is its direction
 AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
@@ -35,8 +35,7 @@ def parse_move(text: str, moves: dict[str, int] = MOVES) -> int:
     if move is None:
         move = moves.get(normalize(text).strip(" .!\"'`*"))
     if move is None:
-        shown = text if len(text) <= 40 else text[:40] + "..."
-        raise ActionError(f"{shown!r} is not a move; answer with one of: up, down, left, right")
+        raise ActionError(f"{quote(text)} is not a move; answer with one of: up, down, left, right")
     return move
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, resolve_preset
+from palaestra.core import ActionError, TextEnv, quote, resolve_preset
 from palaestra.envs.arcade.rotation import render
 from palaestra.envs.arcade.rotation.expert import expert_answer
 from palaestra.envs.arcade.rotation.world import (
@@ -75,9 +75,8 @@ def parse_answer(text: str, mirrors: bool) -> int:
             angle = _NUMBERS[word.lstrip("+-")]
             sign = word[0] if word[0] in "+-" else None
         else:
-            shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "..."
             raise ActionError(
-                f"{shown!r} is not an answer; answer with one of: {allowed}, e.g. <answer>180</answer>"
+                f"{quote(text.strip())} is not an answer; answer with one of: {allowed}, e.g. <answer>180</answer>"
             )
     if angle is None and direction is None:
         raise ActionError(f"no answer given; answer with one of: {allowed}, e.g. <answer>180</answer>")

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
+from palaestra.core import ActionError, TextEnv, normalize, quote, resolve_preset
 from palaestra.envs.arcade.grid import GridText
 from palaestra.envs.arcade.tetris import view
 from palaestra.envs.arcade.tetris.expert import expert_move
@@ -33,9 +33,8 @@ def parse_placement(text: str) -> tuple[int, int]:
     """``(rotation, column)`` from the action text; ActionError if it does not name a placement."""
     match = _ACTION.fullmatch(normalize(text).strip(" .!\"'`*()[]"))
     if match is None:
-        shown = text if len(text) <= 40 else text[:40] + "..."
         raise ActionError(
-            f"{shown!r} is not a placement; answer with 'rotation R column C', for example: "
+            f"{quote(text)} is not a placement; answer with 'rotation R column C', for example: "
             "rotation 1 column 3"
         )
     return int(match["rotation"]), int(match["column"])
