@@ -169,6 +169,16 @@ def test_presets_and_overrides():
         gym.make("Snake-Text-v0", difficulty="insane")
     with pytest.raises(ValueError, match="opponent"):
         gym.make("Snake-Text-v0", opponent="smart")
+    with pytest.raises(ValueError, match="num_apples must be from 1 to the board size"):
+        gym.make("Snake-Text-v0", size=6, num_apples=7)
+    with pytest.raises(ValueError, match="target_apples"):
+        gym.make("Snake-Text-v0", target_apples=0)
+
+
+def test_the_most_crowded_board_still_fits_the_observation_space():
+    env = gym.make("Snake-Text-v0", size=50, num_apples=50)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
 
 
 @pytest.mark.parametrize("env_class", [SnakeEnv, SnakeDecisionEnv])

@@ -25,7 +25,7 @@ from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.env import PRESETS
 from palaestra.envs.arcade.snake.expert import expert_move
-from palaestra.envs.arcade.snake.world import SnakeWorld, check_size
+from palaestra.envs.arcade.snake.world import SnakeWorld, check_settings
 
 FORMAT_REWARD = 0.1
 MAX_WARMUP_TURNS = 24
@@ -82,7 +82,7 @@ class SnakeDecisionEnv(TextEnv):
         self.settings = resolve_preset(
             PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples
         )
-        check_size(self.settings["size"])
+        check_settings(**self.settings)
         super().__init__(**base)
         self._text = GridText(self.settings["size"], self.settings["size"], view.SYMBOLS)
         self.world: SnakeWorld | None = None

@@ -12,7 +12,7 @@ from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.expert import expert_move
-from palaestra.envs.arcade.snake.world import OPPONENTS, SnakeWorld, check_size
+from palaestra.envs.arcade.snake.world import SnakeWorld, check_settings
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 8, "opponent": "none", "num_apples": 3, "target_apples": 5},
@@ -55,9 +55,7 @@ class SnakeEnv(TextEnv):
             PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples,
             target_apples=target_apples,
         )
-        if settings["opponent"] not in OPPONENTS:
-            raise ValueError(f"opponent must be one of {OPPONENTS}, got {settings['opponent']!r}")
-        check_size(settings["size"])
+        check_settings(**settings)
         self.settings = settings
         super().__init__(**base)
         self._text = GridText(settings["size"], settings["size"], view.SYMBOLS)

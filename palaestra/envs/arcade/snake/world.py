@@ -31,14 +31,24 @@ MIN_SIZE = 5
 MAX_SIZE = 50
 
 
-def check_size(size: int) -> None:
-    """Raise ``ValueError`` unless ``size`` is a board side Snake plays on (``MIN_SIZE`` to ``MAX_SIZE``)."""
+def check_settings(size: int, num_apples: int, opponent: str, target_apples: int) -> None:
+    """Raise ``ValueError`` unless these are settings Snake plays with.
+
+    The board side runs from ``MIN_SIZE`` to ``MAX_SIZE``, and at most ``size`` apples lie on it at
+    once (each is listed in the status line, so both bounds keep the text inside the observation).
+    """
     if size < MIN_SIZE:
         raise ValueError(f"size must be at least {MIN_SIZE}, got {size}")
     if size > MAX_SIZE:
         raise ValueError(
             f"size must be at most {MAX_SIZE} (a larger board's text outgrows the observation), got {size}"
         )
+    if not 1 <= num_apples <= size:
+        raise ValueError(f"num_apples must be from 1 to the board size ({size}), got {num_apples}")
+    if target_apples < 1:
+        raise ValueError(f"target_apples must be at least 1, got {target_apples}")
+    if opponent not in OPPONENTS:
+        raise ValueError(f"opponent must be one of {OPPONENTS}, got {opponent!r}")
 
 
 @functools.cache
@@ -60,11 +70,7 @@ class SnakeWorld:
     def __init__(
         self, size: int, num_apples: int, opponent: str, target_apples: int, rng: np.random.Generator
     ):
-        check_size(size)
-        if opponent not in OPPONENTS:
-            raise ValueError(f"opponent must be one of {OPPONENTS}, got {opponent!r}")
-        if num_apples < 1 or target_apples < 1:
-            raise ValueError("num_apples and target_apples must be at least 1")
+        check_settings(size, num_apples, opponent, target_apples)
         self.size = size
         self.opponent = opponent
         self.target_apples = target_apples
