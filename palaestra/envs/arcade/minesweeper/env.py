@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.core import ActionError, TextEnv, normalize, resolve_preset
+from palaestra.core import ActionError, TextEnv, normalize, quote, resolve_preset
 from palaestra.envs.arcade.minesweeper import view
 from palaestra.envs.arcade.minesweeper.expert import expert_move
 from palaestra.envs.arcade.minesweeper.world import (
@@ -51,9 +51,8 @@ def parse_action(text: str) -> tuple[int, int, int]:
     match = _ACTION.fullmatch(normalize(text).strip(" .!\"'`*"))
     verb = _VERB_NAMES.get(match["verb"] or "reveal") if match else None
     if verb is None:
-        shown = text if len(text) <= 40 else text[:40] + "..."
         raise ActionError(
-            f"{shown!r} is not a move; answer with 'reveal X Y', 'flag X Y' or 'unflag X Y', "
+            f"{quote(text)} is not a move; answer with 'reveal X Y', 'flag X Y' or 'unflag X Y', "
             "for example: reveal 3 4"
         )
     return verb, int(match["x"]), int(match["y"])
