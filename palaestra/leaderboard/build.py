@@ -244,74 +244,52 @@ def render_csv(boards: list[Board]) -> str:
     writer.writerow(CSV_COLUMNS)
     for board in boards:
         for run in board.runs:
-            base = [board.suite_id, board.suite_version, run.label, run.spec, str(run.run_dir)]
             m = run.metrics
-            writer.writerow(
-                [
-                    _csv_cell(v)
-                    for v in [
-                        *base,
-                        "suite",
-                        board.suite_id,
-                        m.episodes,
-                        m.errors,
-                        run.success_rate,
-                        m.suite.mean,
-                        m.suite.low,
-                        m.suite.high,
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                ]
-            )
-            for family, interval in m.families.items():
-                writer.writerow(
-                    [
-                        _csv_cell(v)
-                        for v in [
-                            *base,
-                            "family",
-                            family,
-                            "",
-                            "",
-                            "",
-                            interval.mean,
-                            interval.low,
-                            interval.high,
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                        ]
-                    ]
-                )
-            for env_id, e in m.envs.items():
-                writer.writerow(
-                    [
-                        _csv_cell(v)
-                        for v in [
-                            *base,
-                            "env",
-                            env_id,
-                            e.episodes,
-                            e.errors,
-                            e.success_rate,
-                            e.score.mean,
-                            e.score.low,
-                            e.score.high,
-                            e.mean_return,
-                            e.mean_steps,
-                            e.invalid_action_rate,
-                            e.mean_tokens,
-                            e.mean_seconds,
-                        ]
-                    ]
-                )
+            rows = [
+                {
+                    "scope": "suite",
+                    "name": board.suite_id,
+                    "episodes": m.episodes,
+                    "errors": m.errors,
+                    "success_rate": run.success_rate,
+                    **_score_cells(m.suite),
+                },
+                *(
+                    {"scope": "family", "name": family, **_score_cells(interval)}
+                    for family, interval in m.families.items()
+                ),
+                *(
+                    {
+                        "scope": "env",
+                        "name": env_id,
+                        "episodes": e.episodes,
+                        "errors": e.errors,
+                        "success_rate": e.success_rate,
+                        **_score_cells(e.score),
+                        "mean_return": e.mean_return,
+                        "mean_steps": e.mean_steps,
+                        "invalid_action_rate": e.invalid_action_rate,
+                        "mean_tokens": e.mean_tokens,
+                        "mean_seconds": e.mean_seconds,
+                    }
+                    for env_id, e in m.envs.items()
+                ),
+            ]
+            base = {
+                "suite": board.suite_id,
+                "suite_version": board.suite_version,
+                "agent": run.label,
+                "spec": run.spec,
+                "run": str(run.run_dir),
+            }
+            for row in rows:
+                cells = {**base, **row}
+                writer.writerow([_csv_cell(cells.get(column, "")) for column in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _score_cells(interval: Interval) -> dict[str, float]:
+    return {"score": interval.mean, "score_low": interval.low, "score_high": interval.high}
 
 
 # -- HTML ----------------------------------------------------------------------------------------------
