@@ -6,6 +6,11 @@ from palaestra.core import ActionError, normalize, quote
 
 DIRECTIONS = ("up", "right", "down", "left")  # the index of a name is its direction
 AXES = "Cells are (x, y): x grows to the right, y grows downwards; up is y - 1."
+# How a game played with the four moves asks for them (the last line of its instructions).
+ANSWER_WITH_A_MOVE = (
+    "Each turn, answer with one move: up, down, left or right. You may think first; put the "
+    "move in an action tag, for example: <action>left</action>"
+)
 
 # The four names and the aliases a person or a model reaches for, in direction order.
 _ALIASES = (

@@ -130,8 +130,7 @@ class Game2048Env(TextEnv):
             f"Reward: the sum of the tiles your merges make, divided by {s['target']}. You win by making "
             f"a {s['target']} tile; the game is lost when no move changes the board.\n"
             f"{view.AXES}\n"
-            "Each turn, answer with one move: up, down, left or right. You may think first; put the "
-            "move in an action tag, for example: <action>left</action>"
+            + grid.ANSWER_WITH_A_MOVE
         )
 
     @cached_property

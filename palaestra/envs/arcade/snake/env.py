@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
+from palaestra.envs.arcade.grid import ANSWER_WITH_A_MOVE, AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.expert import expert_move
@@ -113,8 +113,7 @@ class SnakeEnv(TextEnv):
             "excepted, as it moves away), or meets the enemy head in the same cell. Reversing into "
             f"your own neck is death. Eat {s['target_apples']} apples to win.\n"
             f"{AXES}\n"
-            "Each turn, answer with one move: up, down, left or right. You may think first; put the "
-            "move in an action tag, for example: <action>left</action>"
+            + ANSWER_WITH_A_MOVE
         )
 
     @cached_property

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import ActionError, TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import AXES, DIRECTIONS, GridText, parse_move
+from palaestra.envs.arcade.grid import ANSWER_WITH_A_MOVE, AXES, DIRECTIONS, GridText, parse_move
 from palaestra.envs.arcade.painter import TilePainter
 from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.expert import SokobanExpert
@@ -132,8 +132,7 @@ class SokobanEnv(TextEnv):
             "Rewards: -0.01 per move, +1 for each box you push onto a goal, -1 for each box you push "
             "off one, +10 when every box is on a goal. A move into a wall or an unpushable box is "
             "invalid and changes nothing.\n"
-            "Each turn, answer with one move: up, down, left or right. You may think first; put the "
-            "move in an action tag, for example: <action>left</action>"
+            + ANSWER_WITH_A_MOVE
         )
 
     @cached_property
