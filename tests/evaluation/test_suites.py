@@ -50,7 +50,7 @@ def test_a_new_registration_joins_core_and_changes_its_version():
     try:
         after = load_suite("core")
         assert set(after.families) == set(before.families) | {"EvalSuiteProbe-Text-v0"}
-        assert after.version != before.version and after.version.startswith("1.")
+        assert after.version != before.version and after.version.split(".")[0] == before.version.split(".")[0]
         assert load_suite("quick").families["EvalSuiteProbe-Text-v0"] == "zz-probe"
         assert "zz-probe" in suite_names()
     finally:

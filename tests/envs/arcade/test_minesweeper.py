@@ -86,13 +86,14 @@ def test_flags_block_reveals_until_removed():
 
 
 def test_revealing_a_mine_loses_and_shows_the_mines():
-    env = gym.make("Minesweeper-Text-v0", difficulty="easy")
-    env.reset(seed=2)
-    env.step("reveal 2 2")
-    world = env.unwrapped.world
-    mine = world.is_mine.index(1)
-    x, y = world.xy(mine)
-    obs, reward, terminated, truncated, info = env.step(f"reveal {x} {y}")
+    env = gym.make("Minesweeper-Text-v0", width=5, height=5, mines=3)
+    env.reset(seed=0)
+    # The corner cell (0, 0) is safe but walled in by mines, so the first reveal cannot win.
+    world = MinesweeperWorld.from_picture([".*...", "**...", ".....", ".....", "....."], np.random.default_rng(0))
+    env.unwrapped.world = world
+    *_, info = env.step("reveal 4 4")
+    assert info["revealed"] == world.safe_cells - 1 and not info["success"]
+    obs, reward, terminated, truncated, info = env.step("reveal 1 0")
     assert terminated and reward == -1.0 and not info["success"] and info["valid_actions"] == []
     assert "X" in obs and obs.count("*") + obs.count("F") >= world.mines - 1 and "game over" in obs
 
