@@ -60,6 +60,40 @@ def test_flood_reveals_the_empty_region_and_its_border():
     assert world.play(REVEAL, world.cell(5, 2)) == 1 and world.won
 
 
+def _reference_flood(world, start):
+    """What a reveal of ``start`` opens, cell by cell: the textbook breadth-first flood."""
+    opened, queue = {start}, [start]
+    while queue:
+        cell = queue.pop()
+        if world.counts[cell] == 0:
+            for nb in world.neighbours[cell]:
+                if world.view[nb] == HIDDEN and nb not in opened:
+                    opened.add(nb)
+                    queue.append(nb)
+    return opened
+
+
+@pytest.mark.parametrize("width, height, mines", [(9, 9, 10), (3, 7, 2), (16, 5, 12), (30, 16, 60)])
+def test_flood_matches_a_cell_by_cell_reference_with_flags_in_the_way(width, height, mines):
+    rng = np.random.default_rng(width * height)
+    for _ in range(60):
+        world = MinesweeperWorld(width, height, mines, rng)
+        world.play(REVEAL, int(rng.integers(width * height)))
+        for cell in rng.choice(width * height, size=4, replace=False):
+            if world.view[cell] == HIDDEN:
+                world.play(PLACE_FLAG, int(cell))
+        hidden = [c for c in range(width * height) if world.view[c] == HIDDEN and not world.is_mine[c]]
+        if not hidden:
+            continue
+        start = hidden[int(rng.integers(len(hidden)))]
+        expected = _reference_flood(world, start)
+        before, revealed = bytes(world.view), world.revealed
+        assert world.play(REVEAL, start) == len(expected)
+        assert world.revealed == revealed + len(expected)
+        for cell in range(width * height):
+            assert world.view[cell] == (world.counts[cell] if cell in expected else before[cell])
+
+
 def test_numbers_count_neighbouring_mines():
     world = MinesweeperWorld.from_picture(["*.*..", ".....", "*.*..", ".....", "....."], np.random.default_rng(0))
     assert world.play(REVEAL, world.cell(1, 1)) == 1 and world.view[world.cell(1, 1)] == 4

@@ -7,8 +7,9 @@ believes are mines: a flagged cell cannot be revealed until it is unflagged. The
 every safe cell is revealed.
 
 The mines are placed at the first reveal, away from the revealed cell and its neighbours, so the
-first move never loses and always opens a region. The random order they are drawn in is fixed when
-the world is made: the first cells of that order, leaving out the first reveal's neighbourhood.
+first move never loses and always opens a region. They are drawn then, from the generator the world
+was made with, as 2048 draws its new tiles: until that reveal every field is the same untouched
+field, and its state (``state_bytes``) says so.
 
 Cells are numbered ``y * width + x``; ``x`` grows to the right, ``y`` downwards. ``view`` holds what
 a player sees of each cell as a code: 0-8 a revealed cell and its count, then the codes below.
@@ -53,7 +54,7 @@ class MinesweeperWorld:
     """The field and what the player sees of it."""
 
     def __init__(self, width: int, height: int, mines: int, rng: np.random.Generator):
-        """``rng`` draws the order in which cells receive mines; nothing else is random."""
+        """``rng`` places the mines at the first reveal; nothing else is random."""
         if width < 3 or height < 3:
             raise ValueError(f"the field must be at least 3x3, got {width}x{height}")
         if not 1 <= mines <= width * height - 9:
@@ -64,8 +65,7 @@ class MinesweeperWorld:
         self.width, self.height, self.mines = width, height, mines
         cells = width * height
         self.neighbours = neighbour_table(width, height)
-        self.mine_order = rng.permutation(cells).astype(np.uint16)
-        self._mine_order_bytes = self.mine_order.tobytes()  # fixed for the episode; in every state_key
+        self._rng = rng
         self.is_mine = bytearray(cells)
         self.mine_cells: list[int] = []  # empty until the mines are placed
         self.counts = bytearray(cells)
@@ -75,6 +75,7 @@ class MinesweeperWorld:
         self.revealed = 0
         self.flags = 0
         self.lost = False
+        self.won = False  # every safe cell revealed
 
     @classmethod
     def from_picture(cls, picture: list[str], rng: np.random.Generator) -> MinesweeperWorld:
@@ -98,10 +99,6 @@ class MinesweeperWorld:
     def untouched(self) -> bool:
         """Nothing revealed or flagged yet: every episode starts in this same visible state."""
         return self.revealed == 0 and self.flags == 0
-
-    @property
-    def won(self) -> bool:
-        return self.revealed == self.safe_cells
 
     @property
     def over(self) -> bool:
@@ -157,6 +154,7 @@ class MinesweeperWorld:
                     if counts[nb] == 0:
                         stack.append(nb)
         self.revealed += opened
+        self.won = self.revealed == self.safe_cells
         return opened
 
     def _explode(self, cell: int) -> None:
@@ -169,8 +167,8 @@ class MinesweeperWorld:
 
     def _place_mines(self, first: int) -> None:
         keep_free = {first, *self.neighbours[first]}
-        # At most 9 cells are kept free, so the first mines + 9 cells of the order hold enough mines.
-        candidates = self.mine_order[: self.mines + len(keep_free)].tolist()
+        # At most 9 cells are kept free, so the first mines + 9 cells of a random order hold enough mines.
+        candidates = self._rng.permutation(len(self.view))[: self.mines + len(keep_free)].tolist()
         self._lay_mines([c for c in candidates if c not in keep_free][: self.mines])
 
     def _lay_mines(self, cells: list[int]) -> None:
@@ -184,5 +182,5 @@ class MinesweeperWorld:
         self.placed = True
 
     def state_bytes(self) -> bytes:
-        """What decides the future: the mine order, the mines (once placed) and what the player sees."""
-        return b"|".join((self.view, self.is_mine, self._mine_order_bytes, bytes((self.placed, self.lost))))
+        """The world state: what the player sees and the mines (none until the first reveal places them)."""
+        return self.view + self.is_mine
