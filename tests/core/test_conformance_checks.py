@@ -13,15 +13,17 @@ from palaestra.core.registry import _CATALOGUE
 class CounterEnv(TextEnv):
     """Count three steps up from a random start with 'inc'. Flags make it break one rule each."""
 
-    def __init__(self, *, global_random=False, score_over_one=False, invalid_changes_world=False, **base):
+    def __init__(
+        self, *, global_random=False, ignore_seed=False, score_over_one=False, invalid_changes_world=False, **base
+    ):
         super().__init__(**base)
-        self.global_random, self.score_over_one, self.invalid_changes_world = (
-            global_random, score_over_one, invalid_changes_world,
+        self.global_random, self.ignore_seed, self.score_over_one, self.invalid_changes_world = (
+            global_random, ignore_seed, score_over_one, invalid_changes_world,
         )
         self.start = self.count = 0
 
     def _new_episode(self, options):
-        source = random.random() if self.global_random else self.np_random.random()
+        source = random.random() if self.global_random else 0.5 if self.ignore_seed else self.np_random.random()
         self.start = self.count = int(source * 1000)
 
     def _parse(self, text):
@@ -77,6 +79,11 @@ def test_a_well_behaved_env_passes(register):
 def test_global_randomness_fails_determinism(register):
     with pytest.raises(AssertionError, match="trajectory with seed 7"):
         check_determinism(register("Random", global_random=True))
+
+
+def test_an_env_that_ignores_its_seed_fails_determinism(register):
+    with pytest.raises(AssertionError, match="seeding has no effect"):
+        check_determinism(register("Unseeded", ignore_seed=True))
 
 
 def test_a_score_over_one_fails_the_contract(register):
