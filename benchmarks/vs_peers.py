@@ -14,10 +14,13 @@ cell): that reading is the driver's work, not the env's, so the clock runs only 
 own calls (``reset``, ``step`` and, for TextArena, ``get_observation``). Minesweeper is played with
 reveals only, since the peers' flags differ (a toggle in GEM, none in TextArena).
 
-The configurations are each project's standard ones for the game: palaestra's default difficulty,
-TextArena's ``<Game>-v0`` (the standard 10x10 Snake, with two players since TextArena's Snake needs
-two), and the GEM registration closest to them. The ratio column divides palaestra's steps/s by the
-faster peer's. The vision variants (256x256 RGB images) are measured the same way.
+Each game is played on one setting by all three projects (the ``setting`` column), passed to each as
+its own constructor arguments: the same field, room or board, the same number of mines, boxes or
+apples, so every project does the same work per move. Where the peers share a standard setting it is
+that one (8x8 Minesweeper with 10 mines is TextArena's ``Minesweeper-v0`` and GEM's default; 10x10
+Snake with 3 apples and two snakes is TextArena's standard Snake, which needs two players). The ratio
+column divides palaestra's steps/s by the faster peer's. palaestra's envs are then measured again at
+their default difficulty, and the vision variants (256x256 RGB images) the same way.
 """
 
 from __future__ import annotations
@@ -73,11 +76,11 @@ def measure(runner: Runner, seconds: float, seed: int = 0) -> float:
 
 
 # -- palaestra -----------------------------------------------------------------------------------
-def palaestra_runner(env_id: str, only: str | None = None) -> Runner | None:
+def palaestra_runner(env_id: str, only: str | None = None, **settings: object) -> Runner | None:
     """A palaestra env through gymnasium; ``only`` keeps the legal actions that start with it."""
     if env_id not in {entry.id for entry in palaestra.registered_envs()}:
         return None
-    env = gym.make(env_id)
+    env = gym.make(env_id, **settings)
     state = {}
 
     def reset(seed: int) -> None:
@@ -95,10 +98,12 @@ def palaestra_runner(env_id: str, only: str | None = None) -> Runner | None:
 
 
 # -- TextArena -----------------------------------------------------------------------------------
-def textarena_runner(env_id: str, players: int, legal: Callable[[object], list[str]]) -> Runner:
+def textarena_runner(
+    env_id: str, players: int, legal: Callable[[object], list[str]], **settings: object
+) -> Runner:
     import textarena as ta
 
-    env = ta.make(env_id)
+    env = ta.make(env_id, **settings)
 
     def reset(seed: int) -> None:
         env.reset(num_players=players, seed=seed)
@@ -141,10 +146,10 @@ def _textarena_hidden_cells(env) -> list[str]:
 
 
 # -- GEM -----------------------------------------------------------------------------------------
-def gem_runner(env_id: str, legal: Callable[[object], list[str]]) -> Runner:
+def gem_runner(env_id: str, legal: Callable[[object], list[str]], **settings: object) -> Runner:
     import gem
 
-    env = gem.make(env_id)
+    env = gem.make(env_id, **settings)
 
     def reset(seed: int) -> None:
         env.reset(seed=seed)
@@ -173,39 +178,54 @@ def _gem_hidden_cells(env) -> list[str]:
 @dataclass
 class Game:
     name: str
+    setting: str  # what all three play, in words
     ours: Callable[[], Runner | None]
     textarena: Callable[[], Runner] | None
     gem: Callable[[], Runner] | None
+    default_id: str  # palaestra's env, measured again at its default difficulty
+    only: str | None = None
 
 
 def _fixed(actions: list[str]) -> Callable[[object], list[str]]:
     return lambda env: actions
 
 
+_ARROWS = _fixed([f"[{d}]" for d in _DIRECTIONS])
 GAMES = [
     Game(
         "Snake",
-        lambda: palaestra_runner("Snake-Text-v0"),
-        lambda: textarena_runner("Snake-v0-standard", 2, _fixed([f"[{d}]" for d in _DIRECTIONS])),
+        "10x10, 3 apples, 2 snakes",
+        lambda: palaestra_runner("Snake-Text-v0", size=10, num_apples=3, opponent="greedy"),
+        lambda: textarena_runner("Snake-v0-standard", 2, _ARROWS),
         None,
+        "Snake-Text-v0",
     ),
     Game(
         "2048",
-        lambda: palaestra_runner("2048-Text-v0"),
-        lambda: textarena_runner("2048-v0", 1, _textarena_2048_moves),
-        lambda: gem_runner("game:Game2048-v0-extreme-hard", _gem_2048_moves),
+        "4x4, to 2048",
+        lambda: palaestra_runner("2048-Text-v0", size=4, target=2048),
+        lambda: textarena_runner("2048-v0", 1, _textarena_2048_moves, target_tile=2048),
+        lambda: gem_runner("game:Game2048-v0-extreme-hard", _gem_2048_moves, target_tile=2048),
+        "2048-Text-v0",
     ),
     Game(
         "Sokoban",
-        lambda: palaestra_runner("Sokoban-Text-v0"),
-        lambda: textarena_runner("Sokoban-v0", 1, _fixed([f"[{d}]" for d in _DIRECTIONS])),
-        lambda: gem_runner("game:Sokoban-v0-easy", _fixed([f"\\boxed{{{d}}}" for d in _DIRECTIONS])),
+        "6x6 room, 2 boxes",
+        lambda: palaestra_runner("Sokoban-Text-v0", size=6, num_boxes=2),
+        lambda: textarena_runner("Sokoban-v0", 1, _ARROWS, dim_room=(6, 6), num_boxes=2),
+        lambda: gem_runner(
+            "game:Sokoban-v0-easy", _fixed([f"\\boxed{{{d}}}" for d in _DIRECTIONS]), dim_room=(6, 6), num_boxes=2
+        ),
+        "Sokoban-Text-v0",
     ),
     Game(
         "Minesweeper",
-        lambda: palaestra_runner("Minesweeper-Text-v0", only="reveal"),
-        lambda: textarena_runner("Minesweeper-v0", 1, _textarena_hidden_cells),
-        lambda: gem_runner("game:Minesweeper-v0-hard", _gem_hidden_cells),
+        "8x8, 10 mines",
+        lambda: palaestra_runner("Minesweeper-Text-v0", only="reveal", width=8, height=8, mines=10),
+        lambda: textarena_runner("Minesweeper-v0", 1, _textarena_hidden_cells, rows=8, cols=8, num_mines=10),
+        lambda: gem_runner("game:Minesweeper-v0-hard", _gem_hidden_cells, rows=8, cols=8, num_mines=10),
+        "Minesweeper-Text-v0",
+        only="reveal",
     ),
 ]
 VISION_IDS = ["Snake-Vision-v0", "2048-Vision-v0", "Sokoban-Vision-v0", "Minesweeper-Vision-v0", "Tetris-Vision-v0"]
@@ -236,7 +256,9 @@ def main() -> None:
         raise SystemExit(f"missing {', '.join(missing)}: install the bench extra, pip install -e '.[bench]'")
 
     print(f"steps/s, random legal actions, resets counted, {args.seconds:g} s of play per env\n")
-    header = f"{'game':<12} {'palaestra':>12} {'TextArena':>16} {'GEM':>16}  ratio to faster peer"
+    header = (
+        f"{'game':<12} {'setting':<26} {'palaestra':>10} {'TextArena':>10} {'GEM':>10}  ratio to faster peer"
+    )
     print(header)
     print("-" * len(header))
     for game in GAMES:
@@ -244,7 +266,14 @@ def main() -> None:
         peers = [_rate(game.textarena, args.seconds), _rate(game.gem, args.seconds)]
         rates = [p for p in peers if isinstance(p, float)]
         ratio = f"{ours / max(rates):.1f}x" if isinstance(ours, float) and rates else "-"
-        print(f"{game.name:<12} {_cell(ours):>12} {_cell(peers[0]):>16} {_cell(peers[1]):>16}  {ratio}")
+        print(
+            f"{game.name:<12} {game.setting:<26} {_cell(ours):>10} {_cell(peers[0]):>10} {_cell(peers[1]):>10}  {ratio}"
+        )
+
+    print("\npalaestra at its default difficulty\n")
+    for game in GAMES:
+        rate = _rate(lambda game=game: palaestra_runner(game.default_id, only=game.only), args.seconds)
+        print(f"{game.default_id:<24} {_cell(rate):>12} steps/s")
 
     print("\nvision variants (256x256 RGB image in every observation)\n")
     for env_id in VISION_IDS:

@@ -132,6 +132,7 @@ class Game2048World:
         self.target = target
         self.target_exponent = target.bit_length() - 1
         self.rng = rng
+        self._uniforms: list[float] = []  # drawn from rng in batches, taken from the end
         self.board_moves = board_moves(size)
         self._cells = range(size * size)
         # Both fetch every row (column) of a board in one call: legality is checked after every move.
@@ -177,10 +178,6 @@ class Game2048World:
         return points
 
     @property
-    def won(self) -> bool:
-        return self.max_exponent >= self.target_exponent
-
-    @property
     def over(self) -> bool:
         """No move changes the board."""
         return not self.legal
@@ -199,15 +196,22 @@ class Game2048World:
             mask |= _COLUMN_MOVES[line]
         self.legal: tuple[int, ...] = _LEGAL[mask]
         self.max_exponent = max(board)
+        self.won = self.max_exponent >= self.target_exponent
 
     def _spawn(self) -> None:
         board = self.board
         empty = list(compress(self._cells, board.translate(_IS_EMPTY)))
         if not empty:
             return
-        cell = empty[int(self.rng.random() * len(empty))]
-        tile = _FOUR if self.rng.random() < FOUR_PROBABILITY else _TWO
+        cell = empty[int(self._uniform() * len(empty))]
+        tile = _FOUR if self._uniform() < FOUR_PROBABILITY else _TWO
         self.board = board[:cell] + tile + board[cell + 1 :]
+
+    def _uniform(self) -> float:
+        """A uniform float in [0, 1). One numpy call per draw would cost more than the rest of a move."""
+        if not self._uniforms:
+            self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
+        return self._uniforms.pop()
 
     def state_bytes(self) -> bytes:
         return self.board
@@ -215,6 +219,7 @@ class Game2048World:
 
 _IS_EMPTY = bytes([1]) + bytes(255)  # translates a board to 1 on each empty cell, 0 elsewhere
 _TWO, _FOUR = bytes((1,)), bytes((2,))  # the exponents of the tiles that spawn
+_UNIFORM_BATCH = 64
 
 # legal-move bit mask (bit d set when direction d changes the board) -> the legal directions
 _LEGAL = tuple(tuple(d for d in range(4) if mask >> d & 1) for mask in range(16))
