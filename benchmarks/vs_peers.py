@@ -38,9 +38,6 @@ import gymnasium as gym
 
 import palaestra
 
-warnings.filterwarnings("ignore")
-logging.disable(logging.WARNING)
-
 _DIRECTIONS = ("up", "down", "left", "right")
 
 
@@ -178,12 +175,15 @@ def _gem_hidden_cells(env) -> list[str]:
 @dataclass
 class Game:
     name: str
-    setting: str  # what all three play, in words
-    ours: Callable[[], Runner | None]
+    env_id: str  # palaestra's env
+    setting: str  # what all three projects play, in words
+    settings: dict[str, object]  # ... and as palaestra's constructor arguments
     textarena: Callable[[], Runner] | None
     gem: Callable[[], Runner] | None
-    default_id: str  # palaestra's env, measured again at its default difficulty
-    only: str | None = None
+    only: str | None = None  # palaestra's legal actions kept (Minesweeper: reveals)
+
+    def ours(self, **settings: object) -> Runner | None:
+        return palaestra_runner(self.env_id, self.only, **settings)
 
 
 def _fixed(actions: list[str]) -> Callable[[object], list[str]]:
@@ -194,37 +194,37 @@ _ARROWS = _fixed([f"[{d}]" for d in _DIRECTIONS])
 GAMES = [
     Game(
         "Snake",
+        "Snake-Text-v0",
         "10x10, 3 apples, 2 snakes",
-        lambda: palaestra_runner("Snake-Text-v0", size=10, num_apples=3, opponent="greedy"),
+        {"size": 10, "num_apples": 3, "opponent": "greedy"},
         lambda: textarena_runner("Snake-v0-standard", 2, _ARROWS),
         None,
-        "Snake-Text-v0",
     ),
     Game(
         "2048",
+        "2048-Text-v0",
         "4x4, to 2048",
-        lambda: palaestra_runner("2048-Text-v0", size=4, target=2048),
+        {"size": 4, "target": 2048},
         lambda: textarena_runner("2048-v0", 1, _textarena_2048_moves, target_tile=2048),
         lambda: gem_runner("game:Game2048-v0-extreme-hard", _gem_2048_moves, target_tile=2048),
-        "2048-Text-v0",
     ),
     Game(
         "Sokoban",
+        "Sokoban-Text-v0",
         "6x6 room, 2 boxes",
-        lambda: palaestra_runner("Sokoban-Text-v0", size=6, num_boxes=2),
+        {"size": 6, "num_boxes": 2},
         lambda: textarena_runner("Sokoban-v0", 1, _ARROWS, dim_room=(6, 6), num_boxes=2),
         lambda: gem_runner(
             "game:Sokoban-v0-easy", _fixed([f"\\boxed{{{d}}}" for d in _DIRECTIONS]), dim_room=(6, 6), num_boxes=2
         ),
-        "Sokoban-Text-v0",
     ),
     Game(
         "Minesweeper",
+        "Minesweeper-Text-v0",
         "8x8, 10 mines",
-        lambda: palaestra_runner("Minesweeper-Text-v0", only="reveal", width=8, height=8, mines=10),
+        {"width": 8, "height": 8, "mines": 10},
         lambda: textarena_runner("Minesweeper-v0", 1, _textarena_hidden_cells, rows=8, cols=8, num_mines=10),
         lambda: gem_runner("game:Minesweeper-v0-hard", _gem_hidden_cells, rows=8, cols=8, num_mines=10),
-        "Minesweeper-Text-v0",
         only="reveal",
     ),
 ]
@@ -251,6 +251,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds of play measured per env")
     args = parser.parse_args()
+    warnings.filterwarnings("ignore")  # the peers warn about their own settings on every make
+    logging.disable(logging.WARNING)
     missing = [name for name in ("textarena", "gem") if importlib.util.find_spec(name) is None]
     if missing:
         raise SystemExit(f"missing {', '.join(missing)}: install the bench extra, pip install -e '.[bench]'")
@@ -262,7 +264,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for game in GAMES:
-        ours = _rate(game.ours, args.seconds)
+        ours = _rate(lambda game=game: game.ours(**game.settings), args.seconds)
         peers = [_rate(game.textarena, args.seconds), _rate(game.gem, args.seconds)]
         rates = [p for p in peers if isinstance(p, float)]
         ratio = f"{ours / max(rates):.1f}x" if isinstance(ours, float) and rates else "-"
@@ -272,8 +274,8 @@ def main() -> None:
 
     print("\npalaestra at its default difficulty\n")
     for game in GAMES:
-        rate = _rate(lambda game=game: palaestra_runner(game.default_id, only=game.only), args.seconds)
-        print(f"{game.default_id:<24} {_cell(rate):>12} steps/s")
+        rate = _rate(game.ours, args.seconds)
+        print(f"{game.env_id:<24} {_cell(rate):>12} steps/s")
 
     print("\nvision variants (256x256 RGB image in every observation)\n")
     for env_id in VISION_IDS:
