@@ -271,7 +271,7 @@ class TextEnv(gym.Env):
         success, score = self._outcome()
         info = {
             keys.TURN: self._turn,
-            keys.STATE_KEY: state_hash(self._state_bytes()),
+            keys.STATE_KEY: self.state_key,
             keys.SUCCESS: bool(success),
             keys.SCORE: float(score),
         }

@@ -92,7 +92,7 @@ class Game2048Env(TextEnv):
     def _advance(self, action: int) -> tuple[float, bool]:
         w = self.world
         points = w.move(action)
-        return points / w.target, w.won or not w.legal
+        return points / w.target, w.won or w.over
 
     def _outcome(self) -> tuple[bool, float]:
         w = self.world
