@@ -18,7 +18,7 @@ from typing import Any
 import gymnasium as gym
 
 import palaestra  # noqa: F401  (registers the envs)
-from palaestra.agents import make_agent
+from palaestra.agents import make_agent, run_episode
 
 # Settings measured beyond the three presets.
 EXTRA_SETTINGS: dict[str, list[dict[str, Any]]] = {
@@ -31,12 +31,7 @@ def rate(env_id: str, spec: str, seeds: int, **settings: Any) -> tuple[float, fl
     env = gym.make(env_id, split="test", **settings)
     wins = score = 0.0
     for seed in range(seeds):
-        observation, info = env.reset(seed=seed)
-        agent = make_agent(spec, env, seed=seed)
-        done = False
-        while not done:
-            observation, _, terminated, truncated, info = env.step(agent.act(observation))
-            done = terminated or truncated
+        info = run_episode(env, make_agent(spec, env, seed=seed), seed=seed)
         wins += info["success"]
         score += info["score"]
     env.close()

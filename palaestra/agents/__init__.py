@@ -1,6 +1,6 @@
 """Agents: the protocol, scripted baselines, LLM backends, bundled policies and training."""
 
-from palaestra.agents.base import Agent, AgentError, ScriptedAgent
+from palaestra.agents.base import Agent, AgentError, ScriptedAgent, run_episode
 from palaestra.agents.baselines import ExpertAgent, RandomAgent
 from palaestra.agents.registry import agent_factory, agent_prefixes, make_agent, register_agent
 
@@ -14,4 +14,5 @@ __all__ = [
     "agent_prefixes",
     "make_agent",
     "register_agent",
+    "run_episode",
 ]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+import gymnasium as gym
+
+from palaestra.core import info as keys
+
 
 class AgentError(RuntimeError):
     """An agent could not produce a reply (a backend failed, timed out or answered malformed output).
@@ -47,3 +51,18 @@ class ScriptedAgent:
 
     async def aact(self, observation: Any) -> str:
         return self.act(observation)
+
+
+def run_episode(env: gym.Env, agent: Agent, *, seed: int | None = None) -> dict[str, Any]:
+    """Play one whole episode of ``agent`` in ``env``, in this thread; returns the episode's last info.
+
+    The plain loop of the protocol, for scripts and tests: no timeouts, no retries, no records (the
+    evaluation runner adds those).
+    """
+    observation, info = env.reset(seed=seed)
+    agent.reset(info[keys.INSTRUCTIONS])
+    done = False
+    while not done:
+        observation, _, terminated, truncated, info = env.step(agent.act(observation))
+        done = terminated or truncated
+    return info

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import palaestra  # noqa: F401
-from palaestra.agents import make_agent
+from palaestra.agents import make_agent, run_episode
 from palaestra.core import ActionError
 from palaestra.envs.arcade.g2048.env import parse_move
 from palaestra.envs.arcade.g2048.world import DOWN, LEFT, RIGHT, UP, Game2048World
@@ -133,15 +133,8 @@ def test_images_differ_when_states_differ():
 
 def play(spec, seeds, **kwargs):
     env = gym.make("2048-Text-v0", split="test", **kwargs)
-    results = []
-    for seed in seeds:
-        env.reset(seed=seed)
-        agent = make_agent(spec, env, seed=seed)
-        terminated = truncated = False
-        while not (terminated or truncated):
-            obs, reward, terminated, truncated, info = env.step(agent.act(None))
-        results.append((info["success"], info["score"]))
-    return results
+    infos = [run_episode(env, make_agent(spec, env, seed=seed), seed=seed) for seed in seeds]
+    return [(info["success"], info["score"]) for info in infos]
 
 
 def test_expert_beats_random():

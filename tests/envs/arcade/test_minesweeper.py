@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import palaestra  # noqa: F401
-from palaestra.agents import make_agent
+from palaestra.agents import make_agent, run_episode
 from palaestra.core import ActionError
 from palaestra.envs.arcade.minesweeper.env import parse_action
 from palaestra.envs.arcade.minesweeper.expert import deduce, expert_move
@@ -194,15 +194,7 @@ def test_images_differ_when_states_differ():
 
 def play(spec, seeds, **kwargs):
     env = gym.make("Minesweeper-Text-v0", split="test", **kwargs)
-    wins = []
-    for seed in seeds:
-        env.reset(seed=seed)
-        agent = make_agent(spec, env, seed=seed)
-        terminated = truncated = False
-        while not (terminated or truncated):
-            *_, terminated, truncated, info = env.step(agent.act(None))
-        wins.append(info["success"])
-    return sum(wins)
+    return sum(run_episode(env, make_agent(spec, env, seed=seed), seed=seed)["success"] for seed in seeds)
 
 
 def test_expert_beats_random():

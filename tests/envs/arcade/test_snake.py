@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import palaestra  # noqa: F401
-from palaestra.agents import make_agent
+from palaestra.agents import make_agent, run_episode
 from palaestra.envs.arcade.snake.decision import FORMAT_REWARD, SnakeDecisionEnv, parse_answer
 from palaestra.envs.arcade.snake.env import SnakeEnv
 from palaestra.envs.arcade.grid import parse_move
@@ -130,13 +130,7 @@ def _play(spec: str, seeds, **kwargs) -> tuple[float, float]:
     env = gym.make("Snake-Text-v0", split="test", **kwargs)
     successes, scores = [], []
     for seed in seeds:
-        agent = make_agent(spec, env, seed=seed)
-        obs, info = env.reset(seed=seed)
-        agent.reset(info["instructions"])
-        done = False
-        while not done:
-            obs, _, terminated, truncated, info = env.step(agent.act(obs))
-            done = terminated or truncated
+        info = run_episode(env, make_agent(spec, env, seed=seed), seed=seed)
         successes.append(info["success"])
         scores.append(info["score"])
     return float(np.mean(successes)), float(np.mean(scores))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import palaestra  # noqa: F401
-from palaestra.agents import make_agent
+from palaestra.agents import make_agent, run_episode
 from palaestra.core import ActionError
 from palaestra.envs.arcade.tetris.env import parse_placement
 from palaestra.envs.arcade.tetris.world import KINDS, ROTATIONS, TetrisWorld
@@ -132,15 +132,7 @@ def test_images_differ_when_states_differ():
 
 def play(spec, seeds, **kwargs):
     env = gym.make("Tetris-Text-v0", split="test", **kwargs)
-    lines = []
-    for seed in seeds:
-        env.reset(seed=seed)
-        agent = make_agent(spec, env, seed=seed)
-        terminated = truncated = False
-        while not (terminated or truncated):
-            *_, terminated, truncated, info = env.step(agent.act(None))
-        lines.append(info["lines"])
-    return lines
+    return [run_episode(env, make_agent(spec, env, seed=seed), seed=seed)["lines"] for seed in seeds]
 
 
 def test_expert_beats_random():
