@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(VENV)/bin/palaestra bench
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n 2
 
 clean:

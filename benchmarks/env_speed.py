@@ -5,8 +5,9 @@
 Runs on one core (the process pins itself to one CPU). Each id is driven through ``gym.make`` with
 random legal actions (the expert's answer for envs without a finite action list); steps/s times the
 ``step`` calls alone; "with resets" also counts the resets that finished episodes need (random play
-ends Snake episodes within a few steps, so that column is dominated by resets). Gymnasium's CartPole-v1, stepped the same way, is the baseline
-measured in the same run: the ratio column says how many times its speed each env reaches.
+ends Snake episodes within a few steps, so that column is dominated by resets). Gymnasium's
+CartPole-v1, stepped the same way, is the baseline measured in the same run: the ratio column says
+how many times its speed each env reaches.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def steps_per_second(env_id: str, seconds: float) -> tuple[float, float]:
     while clock() < deadline:
         for _ in range(1000):
             actions = info.get("valid_actions")
-            action = actions[picks[steps & 0xFFFF] % len(actions)] if actions else env.unwrapped.expert_action()
+            action = (
+                actions[picks[steps & 0xFFFF] % len(actions)] if actions else env.unwrapped.expert_action()
+            )
             before = clock()
             obs, reward, terminated, truncated, info = env.step(action)
             in_step += clock() - before
@@ -124,7 +127,15 @@ def main() -> None:
 
     baseline = cartpole_steps_per_second(args.seconds)
     table = Table(title=f"palaestra {palaestra.__version__}: env speed on one core")
-    columns = ("env id", "steps/s", "with resets", "resets/s", "target steps/s", "vs target", "vs CartPole-v1")
+    columns = (
+        "env id",
+        "steps/s",
+        "with resets",
+        "resets/s",
+        "target steps/s",
+        "vs target",
+        "vs CartPole-v1",
+    )
     for column in columns:
         table.add_column(column, justify="right" if column != "env id" else "left")
     table.add_row("CartPole-v1 (baseline)", f"{baseline:,.0f}", "", "", "", "", "1.00x")

@@ -43,8 +43,12 @@ async def play(factory: Any, env_id: str, seed: int) -> dict[str, Any]:
         steps += 1
         observation, _, terminated, truncated, info = env.step(reply)
         if terminated or truncated:
-            return {"steps": steps, "usage": dict(agent.usage), "reason": info.get("truncation_reason"),
-                    "last_reply": reply}
+            return {
+                "steps": steps,
+                "usage": dict(agent.usage),
+                "reason": info.get("truncation_reason"),
+                "last_reply": reply,
+            }
 
 
 async def rollout(factory: Any, env_id: str, episodes: int) -> list[dict[str, Any]]:
@@ -64,9 +68,11 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         tiny = args.model is None
-        model = args.model or str(build_tiny_chat_model(
-            Path(scratch) / "tiny-llama", hidden_size=128, layers=2, heads=2, context_length=8192
-        ))
+        model = args.model or str(
+            build_tiny_chat_model(
+                Path(scratch) / "tiny-llama", hidden_size=128, layers=2, heads=2, context_length=8192
+            )
+        )
         options: dict[str, Any] = {"temperature": 0.0, "max_tokens": args.max_tokens, "history_turns": 4}
         if args.backend == "vllm":
             options["gpu_memory_utilization"] = args.gpu_memory_utilization
@@ -85,9 +91,11 @@ def main() -> int:
     generated = sum(r["usage"]["completion_tokens"] for r in results)
     prompted = sum(r["usage"]["prompt_tokens"] for r in results)
     print(f"backend {args.backend}, model {'tiny (built in place)' if tiny else model}, env {args.env}")
-    print(f"load {load_seconds:.1f} s; {len(results)} episodes, {steps} steps in {seconds:.2f} s: "
-          f"{steps / seconds:.1f} steps/s, {generated / seconds:.0f} generated tokens/s, "
-          f"{prompted} prompt tokens")
+    print(
+        f"load {load_seconds:.1f} s; {len(results)} episodes, {steps} steps in {seconds:.2f} s: "
+        f"{steps / seconds:.1f} steps/s, {generated / seconds:.0f} generated tokens/s, "
+        f"{prompted} prompt tokens"
+    )
     print(f"generate calls {len(sizes)}, batch size mean {statistics.mean(sizes):.1f}, max {max(sizes)}")
     print(f"example reply: {results[0]['last_reply']!r}")
 
@@ -95,8 +103,9 @@ def main() -> int:
         "every episode finished": len(results) == args.episodes,
         "every step was generated in some batch": sum(sizes) == steps,
         "episodes shared generate calls": args.episodes < 2 or max(sizes) >= 2,
-        "usage was counted": all(r["usage"]["prompt_tokens"] > 0 and r["usage"]["completion_tokens"] > 0
-                                 for r in results),
+        "usage was counted": all(
+            r["usage"]["prompt_tokens"] > 0 and r["usage"]["completion_tokens"] > 0 for r in results
+        ),
     }
     if tiny:
         checks["gibberish ends by invalid actions"] = all(r["reason"] == "invalid_actions" for r in results)

@@ -137,9 +137,9 @@ def _textarena_2048_moves(env) -> list[str]:
 
 
 def _textarena_hidden_cells(env) -> list[str]:
-    return [
-        f"[{r} {c}]" for r in range(env.rows) for c in range(env.cols) if not env.revealed[r][c]
-    ] or ["[0 0]"]
+    return [f"[{r} {c}]" for r in range(env.rows) for c in range(env.cols) if not env.revealed[r][c]] or [
+        "[0 0]"
+    ]
 
 
 # -- GEM -----------------------------------------------------------------------------------------
@@ -215,7 +215,10 @@ GAMES = [
         {"size": 6, "num_boxes": 2},
         lambda: textarena_runner("Sokoban-v0", 1, _ARROWS, dim_room=(6, 6), num_boxes=2),
         lambda: gem_runner(
-            "game:Sokoban-v0-easy", _fixed([f"\\boxed{{{d}}}" for d in _DIRECTIONS]), dim_room=(6, 6), num_boxes=2
+            "game:Sokoban-v0-easy",
+            _fixed([f"\\boxed{{{d}}}" for d in _DIRECTIONS]),
+            dim_room=(6, 6),
+            num_boxes=2,
         ),
     ),
     Game(
@@ -228,7 +231,13 @@ GAMES = [
         only="reveal",
     ),
 ]
-VISION_IDS = ["Snake-Vision-v0", "2048-Vision-v0", "Sokoban-Vision-v0", "Minesweeper-Vision-v0", "Tetris-Vision-v0"]
+VISION_IDS = [
+    "Snake-Vision-v0",
+    "2048-Vision-v0",
+    "Sokoban-Vision-v0",
+    "Minesweeper-Vision-v0",
+    "Tetris-Vision-v0",
+]
 
 
 def _rate(make: Callable[[], Runner | None] | None, seconds: float) -> float | str:
@@ -269,7 +278,8 @@ def main() -> None:
         rates = [p for p in peers if isinstance(p, float)]
         ratio = f"{ours / max(rates):.1f}x" if isinstance(ours, float) and rates else "-"
         print(
-            f"{game.name:<12} {game.setting:<26} {_cell(ours):>10} {_cell(peers[0]):>10} {_cell(peers[1]):>10}  {ratio}"
+            f"{game.name:<12} {game.setting:<26} {_cell(ours):>10} "
+            f"{_cell(peers[0]):>10} {_cell(peers[1]):>10}  {ratio}"
         )
 
     print("\npalaestra at its default difficulty\n")

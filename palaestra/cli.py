@@ -78,12 +78,28 @@ def serve_test_llm(
     """Serve a small OpenAI-compatible chat endpoint for tests and benchmarks (scripted replies, faults)."""
     from palaestra.agents.llm.testserver import serve
 
-    serve(port=port, script=script, model_path=model_path, model=model, latency=latency, faults=faults,
-          announce=lambda url: print(url, flush=True))
+    serve(
+        port=port,
+        script=script,
+        model_path=model_path,
+        model=model,
+        latency=latency,
+        faults=faults,
+        announce=lambda url: print(url, flush=True),
+    )
 
 
-_LLM_OPTIONS = ("base_url", "api_key_env", "temperature", "top_p", "max_tokens", "stop", "sampling_seed",
-                "request_timeout", "max_retries")
+_LLM_OPTIONS = (
+    "base_url",
+    "api_key_env",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "stop",
+    "sampling_seed",
+    "request_timeout",
+    "max_retries",
+)
 
 
 def _agent_options(given: dict, pairs: list[str] | None) -> dict:
@@ -116,7 +132,9 @@ def suites() -> None:
     for name in suite_names():
         suite = load_suite(name)
         envs = ", ".join(env.env_id for env in suite.envs)
-        table.add_row(suite.id, suite.version, escape(envs), str(len(suite.tasks())), escape(suite.description))
+        table.add_row(
+            suite.id, suite.version, escape(envs), str(len(suite.tasks())), escape(suite.description)
+        )
     console.print(table)
 
 
@@ -153,9 +171,17 @@ def eval_agent(
     from palaestra.evaluation.report import metrics_table
 
     local = locals()
-    settings = {k: v for k, v in (("concurrency", concurrency), ("step_timeout", step_timeout),
-                ("episode_timeout", episode_timeout), ("max_retries", retries),
-                ("retry_backoff", retry_backoff)) if v is not None}
+    settings = {
+        k: v
+        for k, v in (
+            ("concurrency", concurrency),
+            ("step_timeout", step_timeout),
+            ("episode_timeout", episode_timeout),
+            ("max_retries", retries),
+            ("retry_backoff", retry_backoff),
+        )
+        if v is not None
+    }
     try:
         options = _agent_options({k: local[k] for k in _LLM_OPTIONS}, agent_option)
         chosen = None
@@ -166,16 +192,28 @@ def eval_agent(
         if resume is None and (chosen is None or agent is None):
             raise ValueError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
         run_dir = resume or out or default_run_dir(chosen.id, label or agent)
-        outcome = evaluate(run_dir, suite=chosen, spec=agent, options=options, label=label, settings=settings,
-                           resume=resume is not None, backend=backend, ray_address=ray_address,
-                           show_progress=progress, console=console)
+        outcome = evaluate(
+            run_dir,
+            suite=chosen,
+            spec=agent,
+            options=options,
+            label=label,
+            settings=settings,
+            resume=resume is not None,
+            backend=backend,
+            ray_address=ray_address,
+            show_progress=progress,
+            console=console,
+        )
     except USER_ERRORS as error:
         _fail(error)
     if outcome.metrics is not None:
         console.print(metrics_table(outcome.metrics, str(outcome.run_dir)))
     if outcome.interrupted:
-        console.print(f"Interrupted: {outcome.remaining} episode(s) left; finish with "
-                      f"`palaestra eval --resume {escape(str(outcome.run_dir))}`.")
+        console.print(
+            f"Interrupted: {outcome.remaining} episode(s) left; finish with "
+            f"`palaestra eval --resume {escape(str(outcome.run_dir))}`."
+        )
         raise typer.Exit(130)
     console.print(f"Run folder: {escape(str(outcome.run_dir))}")
 
@@ -196,18 +234,32 @@ def bench(
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
 ) -> None:
     """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
-    from palaestra.bench import DEFAULT_AGENTS, bench as run_bench
+    from palaestra.bench import DEFAULT_AGENTS
+    from palaestra.bench import bench as run_bench
     from palaestra.evaluation import default_run_dir, load_suite
     from palaestra.leaderboard import terminal_table
 
-    given = {"base_url": base_url, "api_key_env": api_key_env, "temperature": temperature, "max_tokens": max_tokens}
+    given = {
+        "base_url": base_url,
+        "api_key_env": api_key_env,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+    }
     try:
         options = _agent_options(given, agent_option)
         chosen = load_suite(suite)
         out_dir = out or default_run_dir(chosen.id, "bench")
-        outcome = run_bench(chosen, out_dir, specs=agent or DEFAULT_AGENTS, options=options,
-                            settings={"concurrency": concurrency} if concurrency else None,
-                            backend=backend, ray_address=ray_address, show_progress=progress, console=console)
+        outcome = run_bench(
+            chosen,
+            out_dir,
+            specs=agent or DEFAULT_AGENTS,
+            options=options,
+            settings={"concurrency": concurrency} if concurrency else None,
+            backend=backend,
+            ray_address=ray_address,
+            show_progress=progress,
+            console=console,
+        )
     except USER_ERRORS as error:
         _fail(error)
     if outcome.interrupted:

@@ -29,9 +29,14 @@ def test_vs_peers_plays_palaestra_on_the_shared_setting_and_the_default(game):
 def test_expert_rates_prints_a_row_per_preset():
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "expert_rates.py"), "Rotation-Text-v0", "--seeds", "3"],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     rows = result.stdout.splitlines()
     assert rows[0] == "| setting | expert | random |"
-    assert [row.split(" | ")[0] for row in rows[2:]] == [f"| difficulty={d}" for d in ("easy", "medium", "hard")]
+    assert [row.split(" | ")[0] for row in rows[2:]] == [
+        f"| difficulty={d}" for d in ("easy", "medium", "hard")
+    ]
     assert all(" | 1.00 (1.000) " in row for row in rows[2:])  # the expert knows every answer

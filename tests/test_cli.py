@@ -11,7 +11,12 @@ ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "CO
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "palaestra", *args], input=stdin, capture_output=True, text=True, env=ENV, timeout=300
+        [sys.executable, "-m", "palaestra", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
     )
 
 
@@ -44,7 +49,11 @@ def test_play_in_the_terminal():
 
 
 def test_play_to_the_end_reports_the_outcome():
-    result = run("play", "SnakeDecision-Text-v0", stdin="<best_answer>UP</best_answer><worst_answer>None</worst_answer>\n")
+    result = run(
+        "play",
+        "SnakeDecision-Text-v0",
+        stdin="<best_answer>UP</best_answer><worst_answer>None</worst_answer>\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and "turns" in result.stdout
 
@@ -64,7 +73,10 @@ def test_play_an_unknown_id_is_a_clear_error():
 
 def test_eval_bad_input_gives_one_clear_line(tmp_path):
     base = ("eval", "--env", "SnakeDecision-Text-v0", "--episodes", "1", "--no-progress")
-    _clean_error(run(*base, "--agent", "openai:m", "--agent-option", "colour=blue", "--out", str(tmp_path / "a")), "colour")
+    _clean_error(
+        run(*base, "--agent", "openai:m", "--agent-option", "colour=blue", "--out", str(tmp_path / "a")),
+        "colour",
+    )
     _clean_error(run(*base, "--agent", "vllm:/no/model", "--out", str(tmp_path / "b")), "palaestra[vllm]")
     _clean_error(run("eval", "--suite", "nosuch", "--agent", "expert"), "unknown suite 'nosuch'")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # nothing half-made
@@ -77,6 +89,17 @@ def test_resume_of_a_damaged_run_names_the_file(tmp_path):
 
 
 def test_labels_that_look_like_markup_are_shown_as_text(tmp_path):
-    result = run("eval", "--env", "SnakeDecision-Text-v0", "--episodes", "1", "--agent", "expert",
-                 "--label", "[/x] [bold]me", "--out", str(tmp_path / "run"))
+    result = run(
+        "eval",
+        "--env",
+        "SnakeDecision-Text-v0",
+        "--episodes",
+        "1",
+        "--agent",
+        "expert",
+        "--label",
+        "[/x] [bold]me",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -126,5 +126,7 @@ def play(env_id: str, *, seed: int, console: Console, player: TerminalPlayer | N
     text = obs["text"] if vision else obs
     console.print(text, markup=False)
     outcome = "won" if info[keys.SUCCESS] else "over"
-    console.print(f"Game {outcome}: return {total:.2f}, score {info[keys.SCORE]:.2f}, {info[keys.TURN]} turns.")
+    console.print(
+        f"Game {outcome}: return {total:.2f}, score {info[keys.SCORE]:.2f}, {info[keys.TURN]} turns."
+    )
     return 0

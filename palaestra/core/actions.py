@@ -30,7 +30,8 @@ def extract_action(reply: str) -> str:
     lowered = reply.lower()
     if "think>" in lowered:
         reply = _THINK.sub("", reply)
-        # A reply that opens mid-thought (the template put <think> in the prompt) ends it with a bare </think>.
+        # A reply that opens mid-thought (the template put <think> in the prompt) ends it with a bare
+        # </think>.
         reply = _STRAY_THINK_END.sub("", reply)
         lowered = reply.lower()
     end = lowered.rfind("</action>")

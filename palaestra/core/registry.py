@@ -37,9 +37,7 @@ def register_env(
 ) -> None:
     """Register ``env_id`` with Gymnasium and record its family and summary."""
     kwargs = dict(kwargs or {})
-    gymnasium.register(
-        id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs
-    )
+    gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs)
     _CATALOGUE[env_id] = EnvEntry(env_id, family, summary, max_episode_steps, kwargs)
 
 

@@ -7,9 +7,9 @@ print(outcome.metrics.suite)
 """
 
 from palaestra.core.metrics import EnvMetrics, Interval, RunMetrics, bootstrap_interval, run_metrics
+from palaestra.core.records import CorruptRecordError, RunDirError, read_episodes, read_meta
 from palaestra.evaluation.evaluate import RunOutcome, default_run_dir, evaluate
 from palaestra.evaluation.runner import RunSettings, play_episode
-from palaestra.core.records import CorruptRecordError, RunDirError, read_episodes, read_meta
 from palaestra.evaluation.store import ResultStore
 from palaestra.evaluation.suites import EpisodeTask, Suite, custom_suite, load_suite, suite_names
 

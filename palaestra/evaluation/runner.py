@@ -90,7 +90,9 @@ async def _reply(agent: Any, observation: Any, settings: RunSettings) -> str:
             if not isinstance(reply, str):
                 raise TypeError(f"the agent replied with {type(reply).__name__}, not text")
             return reply
-        except AgentError as error:  # the backend has retried already: retrying again only multiplies the wait
+        except (
+            AgentError
+        ) as error:  # the backend has retried already: retrying again only multiplies the wait
             raise AgentFailure(f"the agent failed on step: {_describe(error)}") from error
         except Exception as error:  # any other agent fault is retried, then recorded
             last = error

@@ -36,5 +36,11 @@ async def play_episode(factory: Any, env_id: str, seed: int, **env_kwargs: Any) 
         infos.append(info)
         if terminated or truncated:
             env.close()
-            return {"replies": replies, "observations": observations, "infos": infos, "agent": agent,
-                    "terminated": terminated, "truncated": truncated}
+            return {
+                "replies": replies,
+                "observations": observations,
+                "infos": infos,
+                "agent": agent,
+                "terminated": terminated,
+                "truncated": truncated,
+            }

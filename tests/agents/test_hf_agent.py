@@ -8,11 +8,10 @@ import threading
 import gymnasium as gym
 import pytest
 import torch  # noqa: F401  (the llm extra is installed for tests: a broken install fails here)
+from conftest import play_episode
 
 from palaestra.agents import agent_factory
 from palaestra.agents.llm.chat_template import render_chat_prompt
-
-from conftest import play_episode
 
 
 @pytest.fixture(scope="module")

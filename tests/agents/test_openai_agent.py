@@ -13,13 +13,12 @@ import gymnasium as gym
 import numpy as np
 import openai  # noqa: F401  (the llm extra is installed for tests: a broken install fails here)
 import pytest
+from conftest import play_episode
 from PIL import Image
 
 from palaestra.agents import AgentError, agent_factory
 from palaestra.agents.llm.chat_agent import Completion
 from palaestra.agents.llm.testserver import ScriptedChatServer
-
-from conftest import play_episode
 
 FAST = {"request_timeout": 0.5, "max_retries": 2, "retry_backoff": 0.01}
 
@@ -62,8 +61,10 @@ def test_plays_a_text_episode_to_its_end():
     # usage: what the server reported, step by step, and its totals
     reported = [{"prompt_tokens": 100 * len(r["messages"]), "completion_tokens": 7} for r in server.requests]
     assert agent.step_usage == reported
-    assert agent.usage == {"prompt_tokens": sum(r["prompt_tokens"] for r in reported),
-                           "completion_tokens": 7 * len(replies)}
+    assert agent.usage == {
+        "prompt_tokens": sum(r["prompt_tokens"] for r in reported),
+        "completion_tokens": 7 * len(replies),
+    }
 
 
 def test_plays_a_vision_episode_with_png_image_parts(server):
@@ -104,7 +105,10 @@ def test_without_a_key_it_sends_EMPTY(server, monkeypatch):
 
 
 def test_concurrent_episodes_overlap_on_one_client():
-    with ScriptedChatServer(latency=0.2) as server, closing(factory_for(server, request_timeout=5)) as factory:
+    with (
+        ScriptedChatServer(latency=0.2) as server,
+        closing(factory_for(server, request_timeout=5)) as factory,
+    ):
 
         async def four():
             episodes = (play_episode(factory, "Snake-Text-v0", seed=s) for s in range(4))

@@ -74,7 +74,14 @@ def play(conversation, steps):
 def test_unbounded_history_keeps_every_exchange_in_order():
     messages = play(Conversation(), 3)
     assert [m["content"] for m in messages] == [
-        "RULES", "obs-0", "reply-0", "obs-1", "reply-1", "obs-2", "reply-2", "obs-3"
+        "RULES",
+        "obs-0",
+        "reply-0",
+        "obs-1",
+        "reply-1",
+        "obs-2",
+        "reply-2",
+        "obs-3",
     ]
     assert [m["role"] for m in messages] == ["system"] + ["user", "assistant"] * 3 + ["user"]
 

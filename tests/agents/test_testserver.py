@@ -29,8 +29,13 @@ def post(url: str, payload: object, timeout: float = 5) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
-CHAT = {"model": "m", "messages": [{"role": "system", "content": "Say <action>jump</action>."},
-                                   {"role": "user", "content": "go"}]}
+CHAT = {
+    "model": "m",
+    "messages": [
+        {"role": "system", "content": "Say <action>jump</action>."},
+        {"role": "user", "content": "go"},
+    ],
+}
 
 
 def test_models_route_lists_the_model():
@@ -115,9 +120,20 @@ def test_command_line_serves_until_stopped(tmp_path):
     script = tmp_path / "script.json"
     script.write_text('["<action>up</action>"]')
     process = subprocess.Popen(
-        [sys.executable, "-c", "from palaestra.cli import main; main()", "serve-test-llm",
-         "--port", "0", "--script", str(script), "--faults", "503"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from palaestra.cli import main; main()",
+            "serve-test-llm",
+            "--port",
+            "0",
+            "--script",
+            str(script),
+            "--faults",
+            "503",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = process.stdout.readline().strip()

@@ -49,9 +49,11 @@ def test_sampling_settings_map_to_sampling_params():
     assert Sampling().request_params(LOCAL_MAX_TOKENS) == {"max_tokens": 512}
     assert Sampling().request_params() == {}
     given = Sampling(temperature=0.7, top_p=0.9, max_tokens=64, stop=("</action>",), seed=3)
-    assert given.request_params(LOCAL_MAX_TOKENS) == given.request_params() == {
-        "max_tokens": 64, "temperature": 0.7, "top_p": 0.9, "seed": 3, "stop": ["</action>"]
-    }
+    assert (
+        given.request_params(LOCAL_MAX_TOKENS)
+        == given.request_params()
+        == {"max_tokens": 64, "temperature": 0.7, "top_p": 0.9, "seed": 3, "stop": ["</action>"]}
+    )
 
 
 def test_importing_the_backends_imports_none_of_their_libraries():

@@ -14,16 +14,27 @@ class CounterEnv(TextEnv):
     """Count three steps up from a random start with 'inc'. Flags make it break one rule each."""
 
     def __init__(
-        self, *, global_random=False, ignore_seed=False, score_over_one=False, invalid_changes_world=False, **base
+        self,
+        *,
+        global_random=False,
+        ignore_seed=False,
+        score_over_one=False,
+        invalid_changes_world=False,
+        **base,
     ):
         super().__init__(**base)
         self.global_random, self.ignore_seed, self.score_over_one, self.invalid_changes_world = (
-            global_random, ignore_seed, score_over_one, invalid_changes_world,
+            global_random,
+            ignore_seed,
+            score_over_one,
+            invalid_changes_world,
         )
         self.start = self.count = 0
 
     def _new_episode(self, options):
-        source = random.random() if self.global_random else 0.5 if self.ignore_seed else self.np_random.random()
+        source = (
+            random.random() if self.global_random else 0.5 if self.ignore_seed else self.np_random.random()
+        )
         self.start = self.count = int(source * 1000)
 
     def _parse(self, text):

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from palaestra.core.records import EpisodeRecord
 from palaestra.core.metrics import bootstrap_interval, final_records, run_metrics
+from palaestra.core.records import EpisodeRecord
 
 
 def test_constant_data_has_a_zero_width_interval():

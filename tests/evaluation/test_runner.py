@@ -50,10 +50,15 @@ def test_an_agent_error_is_recorded_without_more_retries(tmp_path):
     # The backend already retried; the runner asks once per episode and records the backend's words.
     eval_helpers.GivingUpAgent.calls = 0
     suite = custom_suite(["SnakeDecision-Text-v0"], 2)
-    outcome = evaluate(tmp_path / "run", suite=suite, spec="test-gives-up", settings=FAST, show_progress=False)
+    outcome = evaluate(
+        tmp_path / "run", suite=suite, spec="test-gives-up", settings=FAST, show_progress=False
+    )
     assert eval_helpers.GivingUpAgent.calls == 2 and outcome.metrics.errors == 2
     for record in read_episodes(tmp_path / "run" / "episodes.jsonl"):
-        assert record.error == "AgentFailure: the agent failed on step: AgentError: endpoint http://127.0.0.1:9/v1 answered 404 after 1 attempt"
+        assert (
+            record.error == "AgentFailure: the agent failed on step: AgentError: "
+            "endpoint http://127.0.0.1:9/v1 answered 404 after 1 attempt"
+        )
 
 
 def test_text_garbage_is_invalid_actions_not_errors(tmp_path):

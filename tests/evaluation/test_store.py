@@ -9,7 +9,6 @@ import pytest
 from palaestra.core.records import CorruptRecordError, EpisodeRecord, RunDirError, StepRecord, read_episodes
 from palaestra.evaluation.store import ResultStore
 
-
 META = {"suite": {"id": "s"}, "agent": {"spec": "expert"}, "settings": {}}
 
 

@@ -1,4 +1,5 @@
-"""Suites are built from the registry: every text id (so every family) in quick, every id in core, one suite per family."""
+"""Suites are built from the registry: every text id (so every family) in quick, every id in core,
+one suite per family."""
 
 from __future__ import annotations
 

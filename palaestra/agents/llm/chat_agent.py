@@ -103,7 +103,8 @@ class ChatAgentFactory:
 def build_local(
     scheme: str, backend: Callable[..., Any], taken: Iterable[str], argument: str, options: dict[str, Any]
 ) -> ChatAgentFactory:
-    """The factory of a local model backend (``hf:``, ``vllm:``) built as ``backend(argument, sampling, **rest)``.
+    """The factory of a local model backend (``hf:``, ``vllm:``), built as
+    ``backend(argument, sampling, **rest)``.
 
     Where no token bound is given, the history window is the model's context less the reply's room.
     """

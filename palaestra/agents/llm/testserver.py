@@ -82,7 +82,9 @@ class ModelResponder:
         from palaestra.agents.llm.hf_agent import TransformersBackend
         from palaestra.agents.llm.settings import Sampling
 
-        self.backend = TransformersBackend(path, Sampling(temperature=0.0, max_tokens=max_tokens), device=device)
+        self.backend = TransformersBackend(
+            path, Sampling(temperature=0.0, max_tokens=max_tokens), device=device
+        )
 
     def __call__(self, messages: list[Message]) -> Completion:
         return self.backend.submit(messages).result()
@@ -277,27 +279,41 @@ class ScriptedChatServer:
                 except Exception as err:  # a failing responder is a server error, reported as such
                     self._send_error(500, f"the responder failed: {err!r}")
                     return
-                choices = [] if fault == "empty" else [{
-                    "index": 0,
-                    "message": {"role": "assistant", "content": completion.text},
-                    "finish_reason": "stop",
-                }]
-                self._send_json(200, {
-                    "id": f"chatcmpl-{len(server.requests)}",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", server.model),
-                    "choices": choices,
-                    "usage": {
-                        "prompt_tokens": completion.prompt_tokens,
-                        "completion_tokens": completion.completion_tokens,
-                        "total_tokens": completion.prompt_tokens + completion.completion_tokens,
+                choices = (
+                    []
+                    if fault == "empty"
+                    else [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": completion.text},
+                            "finish_reason": "stop",
+                        }
+                    ]
+                )
+                self._send_json(
+                    200,
+                    {
+                        "id": f"chatcmpl-{len(server.requests)}",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": body.get("model", server.model),
+                        "choices": choices,
+                        "usage": {
+                            "prompt_tokens": completion.prompt_tokens,
+                            "completion_tokens": completion.completion_tokens,
+                            "total_tokens": completion.prompt_tokens + completion.completion_tokens,
+                        },
                     },
-                })
+                )
 
             def _send_error(self, status: int, message: str) -> None:
-                error = {"error": {"message": message, "type": "server_error" if status >= 500 else
-                                   "invalid_request_error", "code": status}}
+                error = {
+                    "error": {
+                        "message": message,
+                        "type": "server_error" if status >= 500 else "invalid_request_error",
+                        "code": status,
+                    }
+                }
                 headers = {"Retry-After": "0"} if status == 429 else {}
                 self._send_raw(status, json.dumps(error).encode(), "application/json", headers)
 

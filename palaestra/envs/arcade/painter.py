@@ -73,8 +73,13 @@ def square(cell: int, color: Color, inset: float = 0.08, base: np.ndarray | None
     return tile
 
 
-def disc(cell: int, color: Color, radius: float = 0.35, base: np.ndarray | None = None,
-         center: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+def disc(
+    cell: int,
+    color: Color,
+    radius: float = 0.35,
+    base: np.ndarray | None = None,
+    center: tuple[float, float] = (0.5, 0.5),
+) -> np.ndarray:
     """A filled disc of ``radius`` (a fraction of the cell) at ``center`` (fractions of the cell)."""
     tile = blank(cell) if base is None else base.copy()
     yy, xx = np.mgrid[0:cell, 0:cell] + 0.5
@@ -96,8 +101,9 @@ def label(cell: int, text: str, color: Color, base: np.ndarray | None = None) ->
     return np.asarray(image)
 
 
-def fitted_label(cell: int, text: str, color: Color, base: np.ndarray | None = None,
-                 fill: float = 0.85) -> np.ndarray:
+def fitted_label(
+    cell: int, text: str, color: Color, base: np.ndarray | None = None, fill: float = 0.85
+) -> np.ndarray:
     """Like :func:`label`, in the largest font (at most 0.6 of the cell) whose text spans ``fill`` of it."""
     tile = blank(cell) if base is None else base.copy()
     image = Image.fromarray(tile)

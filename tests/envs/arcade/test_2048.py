@@ -1,4 +1,5 @@
-"""2048's merge rules on hand-made rows, move legality, winning and losing, views, and the expert's strength."""
+"""2048's merge rules on hand-made rows, move legality, winning and losing, views, and the expert's
+strength."""
 
 import gymnasium as gym
 import numpy as np
@@ -59,7 +60,9 @@ def test_a_move_that_changes_nothing_is_invalid_and_changes_nothing():
     assert base.valid_actions() == ["down"]
     obs, reward, terminated, truncated, info = env.step("left")
     assert not info["action_valid"] and "changes nothing" in info["action_error"]
-    assert "down" in info["action_error"] and info["state_key"] == key and reward == base.invalid_action_reward
+    assert (
+        "down" in info["action_error"] and info["state_key"] == key and reward == base.invalid_action_reward
+    )
     obs, reward, terminated, truncated, info = env.step("swipe down")
     assert info["action_valid"] and info["state_key"] != key
 

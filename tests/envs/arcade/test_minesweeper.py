@@ -95,7 +95,9 @@ def test_flood_matches_a_cell_by_cell_reference_with_flags_in_the_way(width, hei
 
 
 def test_numbers_count_neighbouring_mines():
-    world = MinesweeperWorld.from_picture(["*.*..", ".....", "*.*..", ".....", "....."], np.random.default_rng(0))
+    world = MinesweeperWorld.from_picture(
+        ["*.*..", ".....", "*.*..", ".....", "....."], np.random.default_rng(0)
+    )
     assert world.play(REVEAL, world.cell(1, 1)) == 1 and world.view[world.cell(1, 1)] == 4
     assert world.play(REVEAL, world.cell(1, 0)) == 1 and world.view[world.cell(1, 0)] == 2
 
@@ -123,7 +125,9 @@ def test_revealing_a_mine_loses_and_shows_the_mines():
     env = gym.make("Minesweeper-Text-v0", width=5, height=5, mines=3)
     env.reset(seed=0)
     # The corner cell (0, 0) is safe but walled in by mines, so the first reveal cannot win.
-    world = MinesweeperWorld.from_picture([".*...", "**...", ".....", ".....", "....."], np.random.default_rng(0))
+    world = MinesweeperWorld.from_picture(
+        [".*...", "**...", ".....", ".....", "....."], np.random.default_rng(0)
+    )
     env.unwrapped.world = world
     *_, info = env.step("reveal 4 4")
     assert info["revealed"] == world.safe_cells - 1 and not info["success"]

@@ -175,8 +175,11 @@ def test_text_observation_lists_the_coordinates():
     for index, cubes in enumerate(env.puzzle.views):
         listed = " ".join(f"({x},{y},{z})" for x, y, z in cubes.tolist())
         assert f"Object {index + 1} ({len(cubes)} cubes): {listed}" in text
-    example = {CLOCKWISE: "90 degrees clockwise", COUNTERCLOCKWISE: "90 degrees counterclockwise",
-               HALF_TURN: "180 degrees"}[env.puzzle.example_answer]
+    example = {
+        CLOCKWISE: "90 degrees clockwise",
+        COUNTERCLOCKWISE: "90 degrees counterclockwise",
+        HALF_TURN: "180 degrees",
+    }[env.puzzle.example_answer]
     assert f"object 2 is object 1 turned {example}" in text
 
 

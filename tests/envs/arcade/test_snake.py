@@ -6,11 +6,11 @@ import pytest
 
 import palaestra  # noqa: F401
 from palaestra.agents import make_agent, run_episode
+from palaestra.core import ActionError
+from palaestra.envs.arcade.grid import parse_move
 from palaestra.envs.arcade.snake.decision import FORMAT_REWARD, SnakeDecisionEnv, parse_answer
 from palaestra.envs.arcade.snake.env import SnakeEnv
-from palaestra.envs.arcade.grid import parse_move
 from palaestra.envs.arcade.snake.world import DOWN, LEFT, MAX_SIZE, MIN_SIZE, RIGHT, UP, SnakeWorld
-from palaestra.core import ActionError
 
 
 def test_moving_and_eating():
@@ -40,7 +40,11 @@ def test_own_tail_tip_is_safe_but_enemy_tail_is_not():
     assert DOWN not in world.deadly_moves()
     assert world.step(DOWN) == (0, False)
     other = SnakeWorld.arranged(
-        7, snake=[(2, 2), (1, 2), (0, 2)], other=[(4, 4), (4, 3), (3, 3), (3, 2)], apples=[(6, 6)], opponent="greedy"
+        7,
+        snake=[(2, 2), (1, 2), (0, 2)],
+        other=[(4, 4), (4, 3), (3, 3), (3, 2)],
+        apples=[(6, 6)],
+        opponent="greedy",
     )
     assert RIGHT in other.deadly_moves()
 
@@ -70,10 +74,18 @@ def test_move_errors_say_what_to_send():
 def test_decision_answer_parsing():
     assert parse_answer("<best_answer>UP</best_answer><worst_answer>None</worst_answer>") == (UP, frozenset())
     assert parse_answer("<best_answer> left</best_answer> <worst_answer>DOWN, right</worst_answer>") == (
-        LEFT, frozenset({DOWN, RIGHT}),
+        LEFT,
+        frozenset({DOWN, RIGHT}),
     )
-    assert parse_answer("<worst_answer>up and down</worst_answer><best_answer>r</best_answer>")[1] == {UP, DOWN}
-    for bad in ("UP", "<best_answer>UP</best_answer>", "<best_answer>fly</best_answer><worst_answer></worst_answer>"):
+    assert parse_answer("<worst_answer>up and down</worst_answer><best_answer>r</best_answer>")[1] == {
+        UP,
+        DOWN,
+    }
+    for bad in (
+        "UP",
+        "<best_answer>UP</best_answer>",
+        "<best_answer>fly</best_answer><worst_answer></worst_answer>",
+    ):
         with pytest.raises(ActionError):
             parse_answer(bad)
 
@@ -99,22 +111,30 @@ HAND_POSITIONS = [
 @pytest.mark.parametrize("snake,other,apples,deadly", HAND_POSITIONS)
 def test_decision_rewards_on_hand_worked_positions(snake, other, apples, deadly):
     names = {UP: "UP", RIGHT: "RIGHT", DOWN: "DOWN", LEFT: "LEFT"}
-    world = SnakeWorld.arranged(8, snake=snake, other=other, apples=apples, opponent="greedy" if other else "none")
+    world = SnakeWorld.arranged(
+        8, snake=snake, other=other, apples=apples, opponent="greedy" if other else "none"
+    )
     safe = sorted({UP, RIGHT, DOWN, LEFT} - deadly)
     worst = ", ".join(names[d] for d in sorted(deadly)) or "None"
 
     env = _decision_env(world)
     assert env.unwrapped.deadly == deadly
-    _, reward, terminated, _, info = env.step(f"<best_answer>{names[safe[0]]}</best_answer><worst_answer>{worst}</worst_answer>")
+    _, reward, terminated, _, info = env.step(
+        f"<best_answer>{names[safe[0]]}</best_answer><worst_answer>{worst}</worst_answer>"
+    )
     assert (reward, terminated, info["success"], info["score"]) == (1 + FORMAT_REWARD, True, True, 1.0)
 
     env = _decision_env(world)  # a deadly move as the best answer
-    _, reward, _, _, info = env.step(f"<best_answer>{names[min(deadly)]}</best_answer><worst_answer>{worst}</worst_answer>")
+    _, reward, _, _, info = env.step(
+        f"<best_answer>{names[min(deadly)]}</best_answer><worst_answer>{worst}</worst_answer>"
+    )
     assert (reward, info["success"]) == (FORMAT_REWARD, False)
 
     env = _decision_env(world)  # the deadly set missing one move
     partial = ", ".join(names[d] for d in sorted(deadly)[1:]) or "None"
-    _, reward, _, _, info = env.step(f"<best_answer>{names[safe[0]]}</best_answer><worst_answer>{partial}</worst_answer>")
+    _, reward, _, _, info = env.step(
+        f"<best_answer>{names[safe[0]]}</best_answer><worst_answer>{partial}</worst_answer>"
+    )
     assert (reward, info["score"]) == (FORMAT_REWARD, 0.0)
 
 

@@ -7,10 +7,10 @@ import pytest
 
 import palaestra  # noqa: F401
 from palaestra.core import info as keys
+from palaestra.envs.arcade.grid import DIRECTIONS
 from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.env import PRESETS, SokobanEnv
 from palaestra.envs.arcade.sokoban.expert import solve
-from palaestra.envs.arcade.grid import DIRECTIONS
 from palaestra.envs.arcade.sokoban.world import DOWN, LEFT, MAX_SIZE, RIGHT, UP, WALK, SokobanWorld
 
 
@@ -60,14 +60,16 @@ def test_pushing_boxes_onto_goals_until_solved():
 
 
 def test_rewards_for_box_on_and_off_a_goal():
-    env = env_on(level("""
+    env = env_on(
+        level("""
 # # # # # #
 # _ _ _ _ #
 # @ * . $ #
 # _ _ _ _ #
 # _ _ _ _ #
 # # # # # #
-"""))
+""")
+    )
     _, reward, terminated, _, info = env.step("right")  # the box leaves the goal at (2, 2) for (3, 2), a goal
     assert reward == pytest.approx(-0.01) and info["boxes_on_goals"] == 1 and not terminated
     env.world = level("""
@@ -83,14 +85,16 @@ def test_rewards_for_box_on_and_off_a_goal():
 
 
 def test_blocked_moves_are_invalid_and_say_why():
-    env = env_on(level("""
+    env = env_on(
+        level("""
 # # # # # #
 # @ $ $ . #
 # _ _ _ . #
 # _ _ _ _ #
 # _ _ _ _ #
 # # # # # #
-"""))
+""")
+    )
     state = env.state_key
     assert env.valid_actions() == ["down"]
     _, reward, terminated, _, info = env.step("up")
@@ -106,14 +110,16 @@ def test_blocked_moves_are_invalid_and_say_why():
     [("up", UP), ("  Down ", DOWN), ("move left.", LEFT), ("<think>hmm</think> east", RIGHT), ("↑", UP)],
 )
 def test_move_aliases(text, direction):
-    env = env_on(level("""
+    env = env_on(
+        level("""
 # # # # # #
 # _ _ _ _ #
 # _ @ _ _ #
 # _ _ $ . #
 # _ _ _ _ #
 # # # # # #
-"""))
+""")
+    )
     before = env.world.player
     _, _, _, _, info = env.step(text)
     assert info[keys.ACTION_VALID]

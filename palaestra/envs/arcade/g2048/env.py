@@ -86,7 +86,9 @@ class Game2048Env(TextEnv):
         move = parse_move(text)
         if move not in self.world.legal:
             legal = ", ".join(self.valid_actions()) or "none"
-            raise ActionError(f"moving {DIRECTIONS[move]} changes nothing on this board; legal moves: {legal}")
+            raise ActionError(
+                f"moving {DIRECTIONS[move]} changes nothing on this board; legal moves: {legal}"
+            )
         return move
 
     def _advance(self, action: int) -> tuple[float, bool]:
@@ -129,8 +131,7 @@ class Game2048Env(TextEnv):
             "empty cell: a 2 (90%) or a 4 (10%). A move that changes nothing is not allowed. "
             f"Reward: the sum of the tiles your merges make, divided by {s['target']}. You win by making "
             f"a {s['target']} tile; the game is lost when no move changes the board.\n"
-            f"{view.AXES}\n"
-            + grid.ANSWER_WITH_A_MOVE
+            f"{view.AXES}\n" + grid.ANSWER_WITH_A_MOVE
         )
 
     @cached_property

@@ -56,9 +56,7 @@ def line_value(line: bytes) -> float:
 
 
 def board_value(board: bytes, size: int) -> float:
-    return sum(
-        line_value(board[k * size : (k + 1) * size]) + line_value(board[k::size]) for k in range(size)
-    )
+    return sum(line_value(board[k * size : (k + 1) * size]) + line_value(board[k::size]) for k in range(size))
 
 
 def _chance_value(board: bytes, world: Game2048World, depth: int) -> float:

@@ -22,6 +22,7 @@ UP, RIGHT, DOWN, LEFT = range(4)
 DIRECTIONS = ("up", "right", "down", "left")
 FOUR_PROBABILITY = 0.1
 
+
 def slide_line(line: bytes) -> tuple[bytes, int]:
     """Slide and merge one line towards its start; returns (new line, points = sum of merged tiles)."""
     tiles = [v for v in line if v]

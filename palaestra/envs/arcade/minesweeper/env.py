@@ -34,16 +34,24 @@ WIN_REWARD = 1.0
 MINE_REWARD = -1.0
 
 _VERB_NAMES = {
-    "reveal": REVEAL, "open": REVEAL, "click": REVEAL, "dig": REVEAL, "uncover": REVEAL, "r": REVEAL,
-    "flag": PLACE_FLAG, "mark": PLACE_FLAG, "f": PLACE_FLAG,
-    "unflag": REMOVE_FLAG, "unmark": REMOVE_FLAG, "u": REMOVE_FLAG,
+    "reveal": REVEAL,
+    "open": REVEAL,
+    "click": REVEAL,
+    "dig": REVEAL,
+    "uncover": REVEAL,
+    "r": REVEAL,
+    "flag": PLACE_FLAG,
+    "mark": PLACE_FLAG,
+    "f": PLACE_FLAG,
+    "unflag": REMOVE_FLAG,
+    "unmark": REMOVE_FLAG,
+    "u": REMOVE_FLAG,
 }
 # "reveal 3 4", "flag (3, 4)", "reveal x=3, y=4", "(3,4)" (a bare cell reveals it), "unflag [3 4]."
 _ACTION = re.compile(
     r"(?:(?P<verb>[a-z]+)\s*)?[(\[]?\s*(?:x\s*[=:]\s*)?(?P<x>\d{1,4})\s*(?:,\s*|\s+)"
     r"(?:y\s*[=:]\s*)?(?P<y>\d{1,4})\s*[)\]]?"
 )
-
 
 
 def parse_action(text: str) -> tuple[int, int, int]:
@@ -183,8 +191,7 @@ class MinesweeperEnv(TextEnv):
         else:
             field = self._text.field(w)
         return (
-            f"Turn {self.turn}. Mines: {w.mines}. Flags placed: {w.flags}.\n"
-            f"{field}\n{view.LEGEND}\n{status}"
+            f"Turn {self.turn}. Mines: {w.mines}. Flags placed: {w.flags}.\n{field}\n{view.LEGEND}\n{status}"
         )
 
     def _instructions(self) -> str:

@@ -42,10 +42,30 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
 _DIRECTION_WORDS = re.compile(r"\b(?:counter[\s-]?clockwise|anti[\s-]?clockwise|ccw)\b|\b(?:clockwise|cw)\b")
-_FILLER = frozenset((
-    "the", "a", "an", "it", "is", "its", "by", "of", "answer", "rotation", "rotated", "rotate",
-    "rotates", "turned", "turn", "turns", "degrees", "degree", "deg", "image",
-))
+_FILLER = frozenset(
+    (
+        "the",
+        "a",
+        "an",
+        "it",
+        "is",
+        "its",
+        "by",
+        "of",
+        "answer",
+        "rotation",
+        "rotated",
+        "rotate",
+        "rotates",
+        "turned",
+        "turn",
+        "turns",
+        "degrees",
+        "degree",
+        "deg",
+        "image",
+    )
+)
 _MIRROR_WORDS = frozenset(("mirror", "mirrored", "reflection", "reflected", "flipped"))
 _NUMBERS = {"90": 90, "180": 180, "270": 270, "quarter": 90, "half": 180}
 
@@ -76,7 +96,8 @@ def parse_answer(text: str, mirrors: bool) -> int:
             sign = word[0] if word[0] in "+-" else None
         else:
             raise ActionError(
-                f"{quote(text.strip())} is not an answer; answer with one of: {allowed}, e.g. <answer>180</answer>"
+                f"{quote(text.strip())} is not an answer; answer with one of: {allowed}, "
+                "e.g. <answer>180</answer>"
             )
     if angle is None and direction is None:
         raise ActionError(f"no answer given; answer with one of: {allowed}, e.g. <answer>180</answer>")
@@ -93,7 +114,6 @@ def parse_answer(text: str, mirrors: bool) -> int:
     if angle == 270:
         clockwise = not clockwise
     return CLOCKWISE if clockwise else COUNTERCLOCKWISE
-
 
 
 def _coordinates(cubes: np.ndarray) -> str:
@@ -138,7 +158,11 @@ class RotationEnv(TextEnv):
         **base: Any,
     ):
         self.settings = resolve_preset(
-            PRESETS, difficulty, min_cubes=min_cubes, max_cubes=max_cubes, same_object=same_object,
+            PRESETS,
+            difficulty,
+            min_cubes=min_cubes,
+            max_cubes=max_cubes,
+            same_object=same_object,
             mirror_prob=mirror_prob,
         )
         check_settings(self.settings["min_cubes"], self.settings["max_cubes"], self.settings["mirror_prob"])

@@ -73,7 +73,9 @@ def render_view(cubes: np.ndarray, size: int, camera: Camera = CAMERA) -> np.nda
     occupied = {tuple(c) for c in cubes.tolist()}
     # the exposed faces: (cube, face) pairs with no cube on the face's other side
     exposed = [
-        (i, f) for i, cube in enumerate(cubes.tolist()) for f, (dx, dy, dz) in enumerate(UNIT_STEPS.tolist())
+        (i, f)
+        for i, cube in enumerate(cubes.tolist())
+        for f, (dx, dy, dz) in enumerate(UNIT_STEPS.tolist())
         if (cube[0] + dx, cube[1] + dy, cube[2] + dz) not in occupied
     ]
     which, face = np.array(exposed).T

@@ -7,7 +7,8 @@ set of deadly moves::
 
 ``<worst_answer>None</worst_answer>`` says no move is deadly. Reward: 1 when the best move is safe
 and the deadly set is exactly right, plus 0.1 for an answer in the right format. Score and success:
-whether the answer is right. A reply without both tags is invalid and may be retried; after ``max_invalid_actions``
+whether the answer is right. A reply without both tags is invalid and may be retried; after
+``max_invalid_actions``
 (default 3) such replies in a row the episode is truncated.
 """
 
@@ -104,7 +105,9 @@ class SnakeDecisionEnv(TextEnv):
     def pose(self, world: SnakeWorld) -> None:
         """Ask about ``world`` instead (hand-made or curated positions); the answer is worked out here."""
         if world.size != self.settings["size"]:
-            raise ValueError(f"the position is {world.size}x{world.size}; this env asks about size {self.settings['size']}")
+            raise ValueError(
+                f"the position is {world.size}x{world.size}; this env asks about size {self.settings['size']}"
+            )
         self.world, self.deadly, self._answered = world, frozenset(world.deadly_moves()), None
 
     def _parse(self, text: str) -> tuple[int, frozenset[int]]:
@@ -144,7 +147,8 @@ class SnakeDecisionEnv(TextEnv):
             "deadly and heads for an apple, A) and every deadly move.\n"
             f"{AXES}\n"
             "Answer in this format: <best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>. "
-            "Moves are UP, DOWN, LEFT, RIGHT; write <worst_answer>None</worst_answer> when no move is deadly. "
+            "Moves are UP, DOWN, LEFT, RIGHT; write <worst_answer>None</worst_answer> "
+            "when no move is deadly. "
             "Reward: 1 when your best move is safe and your deadly moves are exactly right, plus 0.1 "
             "for the format."
         )

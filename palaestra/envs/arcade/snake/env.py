@@ -21,7 +21,6 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-
 class SnakeEnv(TextEnv):
     """Snake on an N x N board against an optional opponent snake.
 
@@ -52,7 +51,11 @@ class SnakeEnv(TextEnv):
         **base: Any,
     ):
         settings = resolve_preset(
-            PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples,
+            PRESETS,
+            difficulty,
+            size=size,
+            opponent=opponent,
+            num_apples=num_apples,
             target_apples=target_apples,
         )
         check_settings(**settings)
@@ -94,9 +97,8 @@ class SnakeEnv(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        return (
-            f"Turn {self.turn}.\n{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
-        )
+        board = self._text.board(w.grid)
+        return f"Turn {self.turn}.\n{board}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
 
     def _instructions(self) -> str:
         s = self.settings
@@ -112,8 +114,7 @@ class SnakeEnv(TextEnv):
             "your head leaves the board, enters any cell a snake occupies now (your own tail tip "
             "excepted, as it moves away), or meets the enemy head in the same cell. Reversing into "
             f"your own neck is death. Eat {s['target_apples']} apples to win.\n"
-            f"{AXES}\n"
-            + ANSWER_WITH_A_MOVE
+            f"{AXES}\n" + ANSWER_WITH_A_MOVE
         )
 
     @cached_property

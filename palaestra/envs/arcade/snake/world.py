@@ -57,10 +57,14 @@ def _neighbour_table(size: int) -> tuple[tuple[int | None, ...], ...]:
     table = []
     for cell in range(size * size):
         x, y = cell % size, cell // size
-        table.append(tuple(
-            (y + _DY[d]) * size + x + _DX[d] if 0 <= x + _DX[d] < size and 0 <= y + _DY[d] < size else None
-            for d in range(4)
-        ))
+        table.append(
+            tuple(
+                (y + _DY[d]) * size + x + _DX[d]
+                if 0 <= x + _DX[d] < size and 0 <= y + _DY[d] < size
+                else None
+                for d in range(4)
+            )
+        )
     return tuple(table)
 
 
@@ -227,8 +231,10 @@ class SnakeWorld:
                     break
                 cells.append(nxt)
             ahead = self.neighbour(cell, heading)
-            if len(cells) == START_LENGTH and ahead is not None and all(
-                self.grid[c] == EMPTY for c in (*cells, ahead)
+            if (
+                len(cells) == START_LENGTH
+                and ahead is not None
+                and all(self.grid[c] == EMPTY for c in (*cells, ahead))
             ):
                 break
         body.extend(cells)

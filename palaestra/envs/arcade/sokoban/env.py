@@ -25,7 +25,6 @@ PRESETS: dict[str, dict[str, int]] = {
 }
 
 
-
 class SokobanEnv(TextEnv):
     """Sokoban on a ``size x size`` board (walls included) with ``num_boxes`` boxes and as many goals.
 
@@ -117,7 +116,8 @@ class SokobanEnv(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        return f"Turn {self.turn}.\n{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
+        board = self._text.board(w.grid)
+        return f"Turn {self.turn}.\n{board}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
 
     def _instructions(self) -> str:
         s = self.settings
@@ -131,8 +131,7 @@ class SokobanEnv(TextEnv):
             f"{AXES}\n"
             "Rewards: -0.01 per move, +1 for each box you push onto a goal, -1 for each box you push "
             "off one, +10 when every box is on a goal. A move into a wall or an unpushable box is "
-            "invalid and changes nothing.\n"
-            + ANSWER_WITH_A_MOVE
+            "invalid and changes nothing.\n" + ANSWER_WITH_A_MOVE
         )
 
     @cached_property

@@ -100,4 +100,3 @@ class SokobanExpert:
         after.step(direction)
         self._expected = after.state_bytes()
         return direction
-

@@ -28,7 +28,6 @@ _ACTION = re.compile(
 )
 
 
-
 def parse_placement(text: str) -> tuple[int, int]:
     """``(rotation, column)`` from the action text; ActionError if it does not name a placement."""
     match = _ACTION.fullmatch(normalize(text).strip(" .!\"'`*()[]"))
@@ -84,7 +83,11 @@ class TetrisEnv(TextEnv):
         self._text = GridText(width, settings["height"], view.SYMBOLS)
         self._rotations = [view.rotations_text(kind, width) for kind in range(len(KINDS))]
         self._placements = [
-            [f"rotation {r} column {c}" for r, shape in enumerate(shapes) for c in range(width - shape.width + 1)]
+            [
+                f"rotation {r} column {c}"
+                for r, shape in enumerate(shapes)
+                for c in range(width - shape.width + 1)
+            ]
             for shapes in ROTATIONS
         ]
         self.world: TetrisWorld | None = None
@@ -99,7 +102,9 @@ class TetrisEnv(TextEnv):
         if w.topped_out:
             raise ActionError("the game is over: the well topped out")
         if rotation > 3:
-            raise ActionError(f"rotation {rotation} does not exist; rotations are 0, 1, 2 and 3 quarter turns")
+            raise ActionError(
+                f"rotation {rotation} does not exist; rotations are 0, 1, 2 and 3 quarter turns"
+            )
         shape = ROTATIONS[w.piece][rotation % len(ROTATIONS[w.piece])]
         last = w.width - shape.width
         if column > last:

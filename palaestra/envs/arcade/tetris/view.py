@@ -11,8 +11,15 @@ SYMBOLS = {0: "."} | {code: "#" for code in range(1, GARBAGE + 1)}  # every fill
 LEGEND = "Legend: # a filled cell, . an empty cell."
 AXES = "Columns are numbered from 0 at the left; rows from 0 at the top."
 # Guideline colours of I, O, T, S, Z, J, L.
-_COLORS = ((0, 200, 220), (235, 205, 40), (165, 70, 200), (70, 190, 70), (225, 60, 60),
-           (50, 90, 220), (235, 140, 30))
+_COLORS = (
+    (0, 200, 220),
+    (235, 205, 40),
+    (165, 70, 200),
+    (70, 190, 70),
+    (225, 60, 60),
+    (50, 90, 220),
+    (235, 140, 30),
+)
 PREVIEW_ROWS = 2  # the current piece is drawn above the well, in its spawn rotation
 DIVIDER = GARBAGE + 1  # the code of the line between the preview and the well
 
@@ -31,9 +38,7 @@ def rotations_text(kind: int, width: int) -> str:
     widths = [max(len(line) for line in b) for b in blocks]
     out = []
     for i in range(depth):
-        out.append("   ".join(
-            (b[i] if i < len(b) else "").ljust(w) for b, w in zip(blocks, widths)
-        ).rstrip())
+        out.append("   ".join((b[i] if i < len(b) else "").ljust(w) for b, w in zip(blocks, widths)).rstrip())
     return "\n".join(out)
 
 
