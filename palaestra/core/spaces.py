@@ -9,6 +9,7 @@ short lengths, which is what env checkers and fuzzers need.
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,12 @@ class UnicodeText(Text):
 
 # Async vector envs pass observations through shared memory. Gymnasium's Text handlers index into the
 # charset; these store code points instead, with the string's length in the first slot.
+#
+# ``AsyncVectorEnv`` reads its shared memory once, when it starts, and relies on the result being a
+# live view (numpy arrays are) that later writes show through. A tuple of strings read then stays
+# empty for ever, which is what Gymnasium's own ``Text`` handler gives. ``SharedTexts`` is that live
+# view for strings: it decodes the current contents on access, and a deep copy (what the vector env
+# returns with its default ``copy=True``) is a plain tuple, as a sync vector env returns.
 @_shm.create_shared_memory.register(UnicodeText)
 def _create(space: UnicodeText, n: int = 1, ctx: Any = None):
     ctx = ctx or _shm.mp
@@ -68,12 +75,40 @@ def _create(space: UnicodeText, n: int = 1, ctx: Any = None):
 def _write(space: UnicodeText, index: int, value: str, shared_memory: Any) -> None:
     size = space.max_length + 1
     row = np.frombuffer(shared_memory.get_obj(), dtype=np.int32)[index * size : (index + 1) * size]
-    codes = np.frombuffer(value.encode("utf-32-le"), dtype=np.int32)
+    codes = np.frombuffer(value.encode("utf-32-le", "surrogatepass"), dtype=np.int32)
     row[0] = len(codes)
     row[1 : 1 + len(codes)] = codes
 
 
+class SharedTexts(Sequence[str]):
+    """The strings in a shared-memory block of ``n`` rows, decoded whenever they are read."""
+
+    def __init__(self, rows: np.ndarray):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        row = self._rows[index]
+        return row[1 : 1 + row[0]].tobytes().decode("utf-32-le", "surrogatepass")
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, (tuple, SharedTexts)) and tuple(self) == tuple(other)
+
+    def __repr__(self) -> str:
+        return f"SharedTexts({tuple(self)!r})"
+
+    def __deepcopy__(self, memo: dict) -> tuple[str, ...]:
+        return tuple(self)
+
+    __hash__ = None  # mutable: its contents change with every step
+
+
 @_shm.read_from_shared_memory.register(UnicodeText)
-def _read(space: UnicodeText, shared_memory: Any, n: int = 1) -> tuple[str, ...]:
-    rows = np.frombuffer(shared_memory.get_obj(), dtype=np.int32).reshape(n, space.max_length + 1)
-    return tuple(row[1 : 1 + row[0]].tobytes().decode("utf-32-le") for row in rows)
+def _read(space: UnicodeText, shared_memory: Any, n: int = 1) -> SharedTexts:
+    return SharedTexts(
+        np.frombuffer(shared_memory.get_obj(), dtype=np.int32).reshape(n, space.max_length + 1)
+    )

@@ -1,12 +1,23 @@
 """The conformance checks catch envs that break the contract (so a passing check means something)."""
 
 import random
+import subprocess
+import sys
 
 import gymnasium as gym
 import pytest
 
 from palaestra.core import ActionError, TextEnv, register_env
-from palaestra.core.conformance import check_contract, check_determinism, check_invalid_actions
+from palaestra.core.conformance import (
+    CHECKS,
+    check_close,
+    check_contract,
+    check_determinism,
+    check_garbage_is_rejected,
+    check_garbage_scores_zero,
+    check_reset_options,
+    run_checks,
+)
 from palaestra.core.registry import _CATALOGUE
 
 
@@ -20,6 +31,11 @@ class CounterEnv(TextEnv):
         ignore_seed=False,
         score_over_one=False,
         invalid_changes_world=False,
+        world_raises=False,
+        leaks_process=False,
+        tasks=None,
+        ignore_task=False,
+        alive_bonus=False,
         **base,
     ):
         super().__init__(**base)
@@ -29,9 +45,21 @@ class CounterEnv(TextEnv):
             score_over_one,
             invalid_changes_world,
         )
+        self.world_raises, self.leaks_process, self.alive_bonus = world_raises, leaks_process, alive_bonus
+        self.tasks = None if tasks is None else [f"{self.split}-{i}" for i in range(tasks)]
+        self.ignore_task = ignore_task
         self.start = self.count = 0
 
+    def task_ids(self):
+        return self.tasks
+
     def _new_episode(self, options):
+        if self.leaks_process:
+            # Started as a resource but never closed: the kind of leak check_close looks for.
+            self.sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        if self.task_id is not None and not self.ignore_task:
+            self.start = self.count = 10 * self.tasks.index(self.task_id)
+            return
         source = (
             random.random() if self.global_random else 0.5 if self.ignore_seed else self.np_random.random()
         )
@@ -45,6 +73,8 @@ class CounterEnv(TextEnv):
         return 1
 
     def _advance(self, action):
+        if self.world_raises and self.count > self.start:
+            raise OSError("the prover process died")
         self.count += action
         return 1.0, self.count >= self.start + 3
 
@@ -52,13 +82,15 @@ class CounterEnv(TextEnv):
         return f"count {self.count}"
 
     def _instructions(self):
-        return "Send 'inc' to add one to the counter; the episode ends when it reaches three."
+        return "Send <action>inc</action> to add one to the counter; the episode ends when it reaches three."
 
     def _state_bytes(self):
         return self.count.to_bytes(2, "little")
 
     def _outcome(self):
         done = self.count - self.start
+        if self.alive_bonus:  # what Snake did: a share of the score for merely not dying
+            return done >= 3, 0.2 + 0.8 * min(1.0, done / 3)
         return done >= 3, 2.0 if self.score_over_one else min(1.0, done / 3)
 
     def valid_actions(self):
@@ -81,10 +113,10 @@ def register():
         _CATALOGUE.pop(env_id)
 
 
-def test_a_well_behaved_env_passes(register):
-    env_id = register("None")
-    for check in (check_contract, check_determinism, check_invalid_actions):
-        check(env_id)
+def test_a_well_behaved_env_passes_every_check(register):
+    for env_id in (register("None"), register("Tasks", tasks=4)):
+        for check in CHECKS.values():
+            check(env_id)
 
 
 def test_global_randomness_fails_determinism(register):
@@ -104,4 +136,36 @@ def test_a_score_over_one_fails_the_contract(register):
 
 def test_an_invalid_action_that_changes_the_world_fails(register):
     with pytest.raises(AssertionError, match="changed the world"):
-        check_invalid_actions(register("Mutating", invalid_changes_world=True))
+        check_garbage_is_rejected(register("Mutating", invalid_changes_world=True))
+
+
+def test_an_env_that_leaks_a_process_on_close_fails(register):
+    with pytest.raises(AssertionError, match="left child process"):
+        check_close(register("Leaky", leaks_process=True))
+
+
+def test_a_world_that_raises_fails_the_contract_with_its_error(register):
+    with pytest.raises(
+        AssertionError, match="world failed in ordinary play: OSError: the prover process died"
+    ):
+        check_contract(register("Crashing", world_raises=True))
+
+
+def test_an_env_that_ignores_task_id_fails(register):
+    with pytest.raises(AssertionError, match="ignores task_id"):
+        check_reset_options(register("Taskless", tasks=3, ignore_task=True))
+
+
+def test_a_score_for_surviving_garbage_fails(register):
+    # Without the forfeit rule, sending garbage until truncation kept the 0.2 for being alive.
+    check_garbage_scores_zero(register("Alive", alive_bonus=True))
+
+
+def test_an_id_whose_extra_is_missing_is_skipped_with_the_install_command(register, monkeypatch):
+    env_id = register("Extra")
+    monkeypatch.setitem(
+        _CATALOGUE, env_id, _CATALOGUE[env_id].__class__(**{**vars(_CATALOGUE[env_id]), "extra": "babyai"})
+    )
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    results = run_checks(env_id)
+    assert all(r.skipped and r.message == "skipped: pip install 'palaestra[babyai]'" for r in results)

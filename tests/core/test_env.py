@@ -1,7 +1,10 @@
+import threading
+
 import numpy as np
 import pytest
 
-from palaestra.core import SPLITS, TextEnv
+from palaestra.core import SPLITS, ActionError, TextEnv, split_seed
+from palaestra.core.env import clip_text
 
 
 class _Drawing(TextEnv):
@@ -62,3 +65,159 @@ def test_every_seed_and_split_gets_its_own_stream():
 def test_a_seed_that_is_not_a_non_negative_integer_is_refused(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         _Draws().reset(seed=seed)
+
+
+# -- contract v2: options and task ids, splits, resources, world failures, clipping, tools ----------
+class _Catalogue(TextEnv):
+    """A data-set env: instances are named, one catalogue per split; a resource counts its openings."""
+
+    splits = ("train", "valid_seen", "valid_unseen")
+    reset_options = ("hint",)
+    opened = []
+
+    def __init__(self, *, crash_at=None, text_length=10, **base):
+        super().__init__(**base)
+        self.crash_at, self.text_length = crash_at, text_length
+
+    def task_ids(self):
+        return [f"{self.split}/{i}" for i in range(4)]
+
+    def _new_episode(self, options):
+        self.hint = options.get("hint", "")
+        self.value = self.task_ids().index(self.task_id)
+        self.session = self.resource("session", lambda: _Session(self.opened), per_episode=True)
+        self.index = self.resource("index", lambda: _Session(self.opened))
+
+    def _parse(self, text):
+        if text != "go":
+            raise ActionError("say go")
+        return text
+
+    def _advance(self, action):
+        if self.crash_at is not None and self.turn >= self.crash_at:
+            raise BrokenPipeError("the JVM is gone")
+        self.value += 1
+        return 0.0, False
+
+    def _describe(self):
+        return f"value {self.value} " + "x" * self.text_length + " end"
+
+    def _instructions(self):
+        return "Say <action>go</action>."
+
+    def _state_bytes(self):
+        return str(self.value).encode()
+
+    def _outcome(self):
+        return True, 1.0
+
+
+class _Session:
+    def __init__(self, log):
+        self.closed = False
+        log.append(self)
+
+    def close(self):
+        self.closed = True
+
+
+def test_task_id_picks_the_instance_and_every_info_names_it():
+    env = _Catalogue(split="valid_seen")
+    obs, info = env.reset(options={"task_id": "valid_seen/2", "hint": "h"})
+    assert info["task_id"] == "valid_seen/2" and obs.startswith("value 2") and env.hint == "h"
+    assert env.step("go")[-1]["task_id"] == "valid_seen/2"
+    drawn = {env.reset(seed=seed)[1]["task_id"] for seed in range(40)}
+    assert drawn == set(env.task_ids())  # without a task_id the seed draws one
+    assert env.reset(seed=3)[1]["task_id"] == env.reset(seed=3)[1]["task_id"]
+
+
+def test_unknown_options_task_ids_and_splits_are_clear_errors():
+    env = _Catalogue()
+    with pytest.raises(ValueError, match="takes no option\\(s\\) 'seed_offset'; it takes: hint, task_id"):
+        env.reset(options={"seed_offset": 1})
+    with pytest.raises(ValueError, match="unknown task_id 'valid_seen/2' for split 'train'"):
+        env.reset(options={"task_id": "valid_seen/2"})
+    with pytest.raises(ValueError, match="split must be one of \\('train', 'valid_seen', 'valid_unseen'\\)"):
+        _Catalogue(split="test")
+    with pytest.raises(ValueError, match="takes no option\\(s\\) 'task_id'"):
+        _Draws().reset(options={"task_id": "0"})
+
+
+def test_splits_of_any_number_never_share_a_generator_seed():
+    splits = _Catalogue.splits
+    seeds = [split_seed(seed, split, splits) for split in splits for seed in range(1000)]
+    assert len(set(seeds)) == len(seeds)
+    assert split_seed(5, "test") == 11  # the two default splits keep the seeds they always had
+
+
+def test_resources_open_lazily_live_per_episode_or_per_env_and_close_once():
+    log = _Catalogue.opened = []
+    env = _Catalogue()
+    assert log == []
+    env.reset(seed=0)
+    session, index = log
+    env.reset(seed=1)
+    assert session.closed and not index.closed and len(log) == 3  # a new session, the same index
+    closer = threading.Thread(target=env.close)
+    closer.start()
+    closer.join()
+    env.close()
+    assert all(r.closed for r in log)
+    env.reset(seed=2)  # a closed env opens what it needs again
+    assert len(log) == 5
+
+
+def test_a_world_failure_ends_the_episode_as_an_env_error_and_frees_its_resources():
+    log = _Catalogue.opened = []
+    env = _Catalogue(crash_at=2)
+    env.reset(seed=0, options={"task_id": "train/0"})
+    env.step("go")
+    obs, reward, terminated, truncated, info = env.step("go")
+    assert (reward, terminated, truncated) == (0.0, False, True)
+    assert info["truncation_reason"] == "env_error"
+    assert info["env_error"] == "BrokenPipeError: the JVM is gone"
+    assert info["score"] == 0.0 and info["success"] is False
+    assert obs.startswith("Environment error (not caused by your action): BrokenPipeError")
+    assert "value 1" in obs  # the last state shown stays visible
+    assert all(r.closed for r in log)
+    assert env.step("go")[3] is True  # the failed world is not asked again
+    assert env.reset(seed=0)[1]["turn"] == 0  # a new episode starts cleanly
+
+
+def test_a_world_that_cannot_start_raises_env_error():
+    from palaestra.core.errors import EnvError
+
+    class _NoStart(_Draws):
+        def _new_episode(self, options):
+            raise FileNotFoundError("games/valid_seen missing")
+
+    with pytest.raises(EnvError, match="_NoStart failed to start an episode: FileNotFoundError: games"):
+        _NoStart().reset(seed=0)
+
+
+def test_long_observations_are_clipped_with_a_marker_saying_how_much_was_cut():
+    env = _Catalogue(text_length=50_000)
+    obs, _ = env.reset(seed=0, options={"task_id": "train/0"})
+    assert len(obs) == env.max_observation_length and env.observation_space.contains(obs)
+    assert obs.startswith("value 0 xxx") and obs.endswith("xxx end")
+    cut = int(obs.split("[... ")[1].split(" characters cut")[0])
+    assert cut + len(obs) - len(f"\n[... {cut} characters cut ...]\n") == len("value 0 ") + 50_000 + len(
+        " end"
+    )
+
+
+@pytest.mark.parametrize("length", [0, 5, 99, 100, 101, 1000, 123_456])
+def test_clip_text_keeps_the_bound_exactly(length):
+    text = "".join(chr(65 + i % 26) for i in range(length))
+    clipped = clip_text(text, 100)
+    assert clipped == text if length <= 100 else (len(clipped) == 100 and "characters cut" in clipped)
+
+
+def test_forfeiting_by_invalid_replies_scores_zero_whatever_was_reached():
+    env = _Catalogue(max_invalid_actions=2)
+    env.reset(seed=0)
+    assert env.step("go")[-1]["score"] == 1.0
+    env.step("no")
+    *_, truncated, info = env.step("no")
+    assert truncated and info["truncation_reason"] == "invalid_actions"
+    assert (info["success"], info["score"]) == (False, 0.0)

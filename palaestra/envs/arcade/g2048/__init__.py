@@ -8,4 +8,5 @@ register_text_and_vision(
     family="arcade",
     summary="2048: slide tiles, merge equal ones, reach the target tile (2048 by default).",
     max_episode_steps=4000,
+    expert=True,
 )

@@ -8,4 +8,5 @@ register_text_and_vision(
     family="arcade",
     summary="Minesweeper: reveal every safe cell; the first reveal is always safe; flags allowed.",
     max_episode_steps=600,
+    expert=True,
 )

@@ -8,4 +8,5 @@ register_text_and_vision(
     family="arcade",
     summary="Mental rotation: name the turn (or mirror) that takes one cube figure to another.",
     max_episode_steps=3,
+    expert=True,
 )

@@ -8,6 +8,7 @@ register_text_and_vision(
     family="arcade",
     summary="Snake against an enemy snake: eat apples, avoid walls and bodies.",
     max_episode_steps=300,
+    expert=True,
 )
 register_text_and_vision(
     "SnakeDecision",
@@ -15,4 +16,5 @@ register_text_and_vision(
     family="arcade",
     summary="One Snake position: name the best move and every deadly move (ViGaL format).",
     max_episode_steps=3,
+    expert=True,
 )

@@ -8,4 +8,5 @@ register_text_and_vision(
     family="arcade",
     summary="Tetris with placement actions (rotation, column): clear the target number of rows.",
     max_episode_steps=1000,
+    expert=True,
 )
