@@ -4,10 +4,15 @@ A run's ``episodes.jsonl`` holds one ``EpisodeRecord`` per line, as the JSON obj
 ``EpisodeRecord.to_json``::
 
     {"suite": "quick", "suite_version": "1.5c0e2f1a", "env_id": "Snake-Text-v0", "seed": 3,
-     "episode": 3, "success": true, "score": 1.0, "return": 5.0, "steps": 41,
+     "task_id": null, "episode": 3, "success": true, "score": 1.0, "return": 5.0, "steps": 41,
      "invalid_actions": 0, "tokens": {"prompt_tokens": 0, "completion_tokens": 0},
      "seconds": 0.05, "error": null,
-     "trajectory": [{"observation": "...", "reply": "up", "reward": 0.0, "action_valid": true}, ...]}
+     "trajectory": [{"observation": "...", "reply": "up", "reward": 0.0, "action_valid": true}, ...],
+     "role_scores": null}
+
+``task_id`` names the instance of a data-set env (``null`` for procedural envs); ``role_scores``
+holds each role's score in a multi-agent env (``null`` otherwise). Records written before these
+fields existed read as ``null``.
 
 ``error`` is ``None`` for a finished episode and a message for one the harness had to give up on
 (the agent kept raising, hung past a timeout, or the env failed); such an episode is retried when
@@ -80,6 +85,8 @@ class EpisodeRecord:
     seconds: float
     error: str | None
     trajectory: list[StepRecord] = field(default_factory=list)
+    task_id: str | None = None
+    role_scores: dict[str, float] | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -96,6 +103,7 @@ class EpisodeRecord:
             "suite_version": self.suite_version,
             "env_id": self.env_id,
             "seed": self.seed,
+            "task_id": self.task_id,
             "episode": self.episode,
             "success": self.success,
             "score": self.score,
@@ -106,6 +114,7 @@ class EpisodeRecord:
             "seconds": self.seconds,
             "error": self.error,
             "trajectory": [step.to_json() for step in self.trajectory],
+            "role_scores": None if self.role_scores is None else dict(self.role_scores),
         }
 
     @classmethod
@@ -131,6 +140,16 @@ class EpisodeRecord:
             raise RecordError(f"score must lie in [0, 1], got {score}")
         if data["error"] is not None and not isinstance(data["error"], str):
             raise RecordError("error must be null or a string")
+        task_id = data.get("task_id")
+        if task_id is not None and not isinstance(task_id, str):
+            raise RecordError("task_id must be null or a string")
+        role_scores = data.get("role_scores")
+        if role_scores is not None:
+            if not isinstance(role_scores, dict):
+                raise RecordError("role_scores must be null or an object")
+            role_scores = {str(role): _number(role_scores, role) for role in role_scores}
+            if not all(0.0 <= value <= 1.0 for value in role_scores.values()):
+                raise RecordError("role_scores must lie in [0, 1]")
         tokens = data["tokens"]
         if not all(isinstance(k, str) and _is_int(v) for k, v in tokens.items()):
             raise RecordError("tokens must map names to integers")
@@ -162,6 +181,8 @@ class EpisodeRecord:
             seconds=_number(data, "seconds"),
             error=data["error"],
             trajectory=trajectory,
+            task_id=task_id,
+            role_scores=role_scores,
         )
 
 

@@ -26,7 +26,7 @@ from palaestra.core.metrics import RunMetrics, run_metrics
 from palaestra.evaluation.progress import RunProgress
 from palaestra.evaluation.runner import RunSettings, run_local
 from palaestra.evaluation.store import ResultStore, RunDirError
-from palaestra.evaluation.suites import Suite
+from palaestra.evaluation.suites import Suite, pending
 
 BACKENDS = ("asyncio", "ray")
 REDACTED = "<redacted>"
@@ -203,8 +203,7 @@ def evaluate(
         meta = run_meta(suite, spec, options, label or spec, run_settings, backend)
         store = ResultStore.create(run_dir, meta)
     with store:
-        finished = store.finished_keys()
-        tasks = [task for task in suite.tasks() if task.key not in finished]
+        tasks = pending(suite.tasks(), store.records())
         interrupted = False
         progress = RunProgress(
             f"{suite.id} · {store.meta['agent']['label']}",
@@ -252,7 +251,6 @@ def evaluate(
             if close is not None:
                 close()
         records = store.records()
-    finished = {r.key for r in records if r.finished}
-    remaining = sum(task.key not in finished for task in suite.tasks())
+    remaining = len(pending(suite.tasks(), records))
     metrics = run_metrics(records, suite.families) if records else None
     return RunOutcome(Path(run_dir), metrics, interrupted, remaining)

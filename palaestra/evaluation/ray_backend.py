@@ -16,7 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from palaestra.core.records import EpisodeRecord
-from palaestra.evaluation.runner import RunSettings, play_episode
+from palaestra.evaluation.runner import RunSettings, failed_record, play_episode
 from palaestra.evaluation.suites import EpisodeTask
 
 _WAIT_SECONDS = 0.5  # how often the driver wakes to notice Ctrl-C while it waits for episodes
@@ -55,24 +55,6 @@ class EpisodeWorker:
             suite_version=self.version,
         )
         return record.to_json()
-
-
-def _failed(task: EpisodeTask, suite_id: str, version: str, error: BaseException) -> EpisodeRecord:
-    return EpisodeRecord(
-        suite=suite_id,
-        suite_version=version,
-        env_id=task.env_id,
-        seed=task.seed,
-        episode=task.episode,
-        success=False,
-        score=0.0,
-        return_=0.0,
-        steps=0,
-        invalid_actions=0,
-        tokens={},
-        seconds=0.0,
-        error=f"Ray worker failed: {type(error).__name__}: {error}",
-    )
 
 
 def run_on_ray(
@@ -119,7 +101,12 @@ def run_on_ray(
                     try:
                         record = EpisodeRecord.from_json(ray.get(ref))
                     except ray.exceptions.RayError as error:
-                        record = _failed(task, suite_id, suite_version, error)
+                        record = failed_record(
+                            task,
+                            suite_id,
+                            suite_version,
+                            f"Ray worker failed: {type(error).__name__}: {error}",
+                        )
                     write(record)
         finally:
             for ref in pending:

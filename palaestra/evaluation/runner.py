@@ -5,9 +5,15 @@ pool (a slow env never blocks the event loop), the agent's ``aact`` runs on the 
 reply and each env call has a per-step timeout, and the whole episode an episode timeout. A reply
 that raises, times out or is not text is retried with exponential backoff (the agent is asked again
 with the same observation, so an agent's ``aact`` should change its history only when it succeeds);
-when the retries are spent, or the env fails, the episode ends and its record carries the error.
-An ``AgentError`` is not retried here: LLM backends raise it only after their own retries.
-Nothing an agent does stops the run.
+when the retries are spent the episode ends and its record carries the error. An ``AgentError`` is
+not retried here: LLM backends raise it only after their own retries.
+
+A failure of the env itself (it could not start, its world failed and truncated the episode with
+``truncation_reason="env_error"``, or a call hung past the step limit) is not the agent's fault: the
+episode is played again from the start, up to ``max_retries`` times, then recorded with the error so
+a resume retries it. A hung call is not left running unseen: the env is closed from another thread,
+which ends the work it handed to a process, and the error says if the call still has not returned.
+Nothing an agent or an env does stops the run. Envs are closed off the event loop.
 
 ``run_episodes`` keeps ``concurrency`` episodes in flight and writes each record as it finishes,
 through one writer thread (the store's fsync never stalls the loop). Cancelling it (Ctrl-C under
@@ -21,7 +27,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import gymnasium as gym
@@ -31,6 +37,8 @@ from palaestra.agents.registry import AgentFactory
 from palaestra.core import info as keys
 from palaestra.core.records import EpisodeRecord, StepRecord
 from palaestra.evaluation.suites import EpisodeTask
+
+CLOSE_GRACE = 10.0  # seconds a hung env call gets to return once its env is closed
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,8 @@ class AgentFailure(RuntimeError):
     """The agent kept failing on one observation after every retry."""
 
 
-class EnvTimeout(RuntimeError):
-    """An env call (make, reset or step) took longer than the step limit."""
+class EnvFailure(RuntimeError):
+    """The env failed (not the agent): it could not start, its world failed, or a call hung."""
 
 
 def observation_text(observation: Any) -> str:
@@ -78,6 +86,28 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, asyncio.TimeoutError):  # TimeoutError itself from Python 3.11
         return "TimeoutError: no answer within the time limit"
     return f"{type(error).__name__}: {error}"
+
+
+def failed_record(
+    task: EpisodeTask, suite_id: str, suite_version: str, error: str, seconds: float = 0.0
+) -> EpisodeRecord:
+    """The record of an episode that produced nothing to score (its ``error`` says why)."""
+    return EpisodeRecord(
+        suite=suite_id,
+        suite_version=suite_version,
+        env_id=task.env_id,
+        seed=task.seed,
+        episode=task.episode,
+        success=False,
+        score=0.0,
+        return_=0.0,
+        steps=0,
+        invalid_actions=0,
+        tokens={},
+        seconds=seconds,
+        error=error,
+        task_id=task.task_id,
+    )
 
 
 async def _reply(agent: Any, observation: Any, settings: RunSettings) -> str:
@@ -101,27 +131,88 @@ async def _reply(agent: Any, observation: Any, settings: RunSettings) -> str:
     raise AgentFailure(f"the agent failed {attempts} times on step; last error: {_describe(last)}")
 
 
-async def _in_thread(
-    executor: Executor, settings: RunSettings, function: Callable[..., Any], *args: Any
-) -> Any:
-    loop = asyncio.get_running_loop()
-    try:
-        return await asyncio.wait_for(loop.run_in_executor(executor, function, *args), settings.step_timeout)
-    except asyncio.TimeoutError:
-        raise EnvTimeout(
-            f"an env call took longer than the step limit of {settings.step_timeout} s"
-        ) from None
+@dataclass
+class _Episode:
+    """What one attempt at an episode has gathered so far."""
+
+    trajectory: list[StepRecord] = field(default_factory=list)
+    total: float = 0.0
+    invalid: int = 0
+    info: dict[str, Any] = field(default_factory=dict)
+    agent: Any = None
 
 
-def _open_episode(task: EpisodeTask, factory: AgentFactory) -> tuple[gym.Env, Any, Any, dict[str, Any]]:
-    env = gym.make(task.env_id, **task.kwargs)
-    try:
-        observation, info = env.reset(seed=task.seed)
-        agent = factory(env, seed=task.seed)
-    except BaseException:
+class _EnvCalls:
+    """Runs one env's calls in the executor, each bounded by the step limit. A call past the limit
+    closes the env from another thread (ending the work it handed to a process) and raises
+    ``EnvFailure``, saying whether the call has returned since."""
+
+    def __init__(self, executor: Executor, settings: RunSettings):
+        self.executor, self.settings = executor, settings
+        self.env: gym.Env | None = None
+        self.closed = False
+
+    async def __call__(self, function: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.executor, function, *args)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self.settings.step_timeout)
+        except asyncio.TimeoutError:
+            pass
+        limit = f"an env call took longer than the step limit of {self.settings.step_timeout} s"
+        await self.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(future), CLOSE_GRACE)
+        except asyncio.TimeoutError:
+            raise EnvFailure(f"{limit}, and still ran {CLOSE_GRACE:g} s after its env was closed") from None
+        except Exception:  # noqa: BLE001 - the call failing once its env is closed is the expected end
+            pass
+        raise EnvFailure(f"{limit}; its env was closed") from None
+
+    async def close(self) -> None:
+        self.closed = True
+        env, self.env = self.env, None
+        if env is not None:
+            await asyncio.to_thread(env.close)  # never on the loop: a close may wait on a process
+
+
+def _open_episode(
+    task: EpisodeTask, calls: _EnvCalls, factory: AgentFactory
+) -> tuple[Any, Any, dict[str, Any]]:
+    env = calls.env = gym.make(task.env_id, **task.kwargs)
+    if calls.closed:  # the episode gave up on this call while the env was being made
         env.close()
-        raise
-    return env, agent, observation, info
+        raise EnvFailure("the env was made after its episode had ended")
+    options = None if task.task_id is None else {"task_id": task.task_id}
+    try:
+        observation, info = env.reset(seed=task.seed, options=options)
+    except Exception as error:
+        raise EnvFailure(f"the env could not start the episode: {_describe(error)}") from error
+    return factory(env, seed=task.seed), observation, info
+
+
+async def _play_once(
+    task: EpisodeTask, factory: AgentFactory, settings: RunSettings, calls: _EnvCalls, episode: _Episode
+) -> None:
+    try:
+        agent, observation, info = await calls(_open_episode, task, calls, factory)
+        episode.agent, episode.info = agent, info
+        agent.reset(info[keys.INSTRUCTIONS])
+        while True:
+            reply = await _reply(agent, observation, settings)
+            seen = observation_text(observation)
+            observation, reward, terminated, truncated, info = await calls(calls.env.step, reply)
+            valid = bool(info.get(keys.ACTION_VALID, True))
+            episode.trajectory.append(StepRecord(seen, reply, float(reward), valid))
+            episode.total += float(reward)
+            episode.invalid += not valid
+            episode.info = info
+            if info.get(keys.TRUNCATION_REASON) == "env_error":
+                raise EnvFailure(f"the env's world failed: {info.get(keys.ENV_ERROR)}")
+            if terminated or truncated:
+                return
+    finally:
+        await calls.close()
 
 
 async def play_episode(
@@ -135,41 +226,31 @@ async def play_episode(
 ) -> EpisodeRecord:
     """Play one episode and return its record; failures are recorded in ``error``, never raised."""
     started = time.monotonic()
-    trajectory: list[StepRecord] = []
-    state: dict[str, Any] = {"return": 0.0, "invalid": 0, "info": {}, "agent": None}
-
-    async def play() -> None:
-        env, agent, observation, info = await _in_thread(executor, settings, _open_episode, task, factory)
-        state["agent"] = agent
+    for attempt in range(settings.max_retries + 1):
+        episode = _Episode()
+        error: str | None = None
         try:
-            agent.reset(info[keys.INSTRUCTIONS])
-            while True:
-                reply = await _reply(agent, observation, settings)
-                seen = observation_text(observation)
-                observation, reward, terminated, truncated, info = await _in_thread(
-                    executor, settings, env.step, reply
-                )
-                valid = bool(info.get(keys.ACTION_VALID, True))
-                trajectory.append(StepRecord(seen, reply, float(reward), valid))
-                state["return"] += float(reward)
-                state["invalid"] += not valid
-                state["info"] = info
-                if terminated or truncated:
-                    return
-        finally:
-            env.close()
-
-    error: str | None = None
-    try:
-        await asyncio.wait_for(play(), settings.episode_timeout)
-    except (
-        asyncio.TimeoutError
-    ):  # step timeouts arrive as AgentFailure or EnvTimeout, so this is the episode's
-        error = f"TimeoutError: the episode ran past its limit of {settings.episode_timeout} s"
-    except Exception as failure:  # env or agent failure: recorded, the run goes on
-        error = _describe(failure)
-    info = state["info"]
-    usage = getattr(state["agent"], "usage", None) or {}
+            await asyncio.wait_for(
+                _play_once(task, factory, settings, _EnvCalls(executor, settings), episode),
+                settings.episode_timeout,
+            )
+        except (
+            asyncio.TimeoutError
+        ):  # step timeouts arrive as AgentFailure or EnvFailure, so this is the episode's
+            error = f"TimeoutError: the episode ran past its limit of {settings.episode_timeout} s"
+        except EnvFailure as failure:  # not the agent's fault: the episode is played again from the start
+            error = _describe(failure)
+            if attempt < settings.max_retries:
+                await asyncio.sleep(settings.retry_backoff * 2**attempt)
+                continue
+        except Exception as failure:  # an agent failure: recorded, the run goes on
+            error = _describe(failure)
+        break
+    seconds = round(time.monotonic() - started, 6)
+    if error is not None and not episode.trajectory:
+        return failed_record(task, suite_id, suite_version, error, seconds)
+    info = episode.info
+    usage = getattr(episode.agent, "usage", None) or {}
     score = float(info.get(keys.SCORE, 0.0)) if error is None else 0.0
     return EpisodeRecord(
         suite=suite_id,
@@ -179,13 +260,15 @@ async def play_episode(
         episode=task.episode,
         success=bool(info.get(keys.SUCCESS, False)) and error is None,
         score=min(1.0, max(0.0, score)),
-        return_=state["return"],
-        steps=len(trajectory),
-        invalid_actions=state["invalid"],
+        return_=episode.total,
+        steps=len(episode.trajectory),
+        invalid_actions=episode.invalid,
         tokens={str(k): int(v) for k, v in usage.items()},
-        seconds=round(time.monotonic() - started, 6),
+        seconds=seconds,
         error=error,
-        trajectory=trajectory,
+        trajectory=episode.trajectory,
+        task_id=info.get(keys.TASK_ID, task.task_id),
+        role_scores=info.get(keys.ROLE_SCORES) if error is None else None,
     )
 
 

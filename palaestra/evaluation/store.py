@@ -105,10 +105,6 @@ class ResultStore:
         """Every record so far, in file order (a retried episode appears once per attempt)."""
         return list(self._records)
 
-    def finished_keys(self) -> set[tuple[str, int]]:
-        """(env id, episode) of every episode that finished without error: a resume skips these."""
-        return {r.key for r in self._records if r.finished}
-
     def append(self, record: EpisodeRecord) -> None:
         """Write one record as one line and make it durable before returning."""
         line = json.dumps(record.to_json(), ensure_ascii=False).encode("utf-8") + b"\n"

@@ -26,44 +26,84 @@ from typing import Any
 import gymnasium as gym
 
 from palaestra.core import EnvEntry, registered_envs
+from palaestra.core.records import EpisodeRecord
 
 CUSTOM_SUITE = "custom"
 
 
 @dataclass(frozen=True)
 class EpisodeTask:
-    """One episode to play: env ``env_id`` made with ``kwargs``, reset with ``seed``."""
+    """One episode to play: env ``env_id`` made with ``kwargs``, reset with ``seed`` (and, for a
+    data-set env, ``options={"task_id": task_id}``; without one the seed draws the instance)."""
 
     env_id: str
     kwargs: dict[str, Any]
     seed: int
     episode: int
+    task_id: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.env_id, self.episode)
 
+    def done_by(self, record: EpisodeRecord) -> bool:
+        """Whether ``record`` finished this episode: same env, episode and (where named) task id."""
+        return (
+            record.finished
+            and record.key == self.key
+            and (self.task_id is None or record.task_id == self.task_id)
+        )
+
+
+def pending(tasks: list[EpisodeTask], records: list[EpisodeRecord]) -> list[EpisodeTask]:
+    """The tasks that no record has finished: what a resumed run still plays."""
+    finished = {record.key: record for record in records if record.finished}
+    return [task for task in tasks if not (task.key in finished and task.done_by(finished[task.key]))]
+
 
 @dataclass(frozen=True)
 class SuiteEnv:
-    """One env of a suite with the seeds of its episodes (episode ``i`` uses ``seeds[i]``)."""
+    """One env of a suite with the seeds of its episodes (episode ``i`` uses ``seeds[i]``) and, for a
+    data-set env, the instances they play (``task_ids[i]``)."""
 
     env_id: str
     family: str
     kwargs: dict[str, Any]
     seeds: tuple[int, ...]
+    task_ids: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.task_ids is not None and len(self.task_ids) != len(self.seeds):
+            raise ValueError(f"{self.env_id}: {len(self.task_ids)} task ids for {len(self.seeds)} seeds")
+
+    def tasks(self) -> list[EpisodeTask]:
+        task_ids = self.task_ids or (None,) * len(self.seeds)
+        return [
+            EpisodeTask(self.env_id, self.kwargs, seed, index, task_id)
+            for index, (seed, task_id) in enumerate(zip(self.seeds, task_ids))
+        ]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "env_id": self.env_id,
             "family": self.family,
             "kwargs": self.kwargs,
             "seeds": list(self.seeds),
         }
+        if self.task_ids is not None:  # left out otherwise, so procedural suites keep their digests
+            data["task_ids"] = list(self.task_ids)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SuiteEnv:
-        return cls(data["env_id"], data["family"], dict(data["kwargs"]), tuple(data["seeds"]))
+        task_ids = data.get("task_ids")
+        return cls(
+            data["env_id"],
+            data["family"],
+            dict(data["kwargs"]),
+            tuple(data["seeds"]),
+            None if task_ids is None else tuple(task_ids),
+        )
 
 
 @dataclass(frozen=True)
@@ -77,11 +117,7 @@ class Suite:
 
     def tasks(self) -> list[EpisodeTask]:
         """Every episode of the suite, env by env."""
-        return [
-            EpisodeTask(env.env_id, env.kwargs, seed, index)
-            for env in self.envs
-            for index, seed in enumerate(env.seeds)
-        ]
+        return [task for env in self.envs for task in env.tasks()]
 
     @property
     def families(self) -> dict[str, str]:

@@ -6,13 +6,21 @@ import json
 
 import pytest
 
-from palaestra.core.records import CorruptRecordError, EpisodeRecord, RunDirError, StepRecord, read_episodes
+from palaestra.core.records import (
+    CorruptRecordError,
+    EpisodeRecord,
+    RecordError,
+    RunDirError,
+    StepRecord,
+    read_episodes,
+)
 from palaestra.evaluation.store import ResultStore
+from palaestra.evaluation.suites import EpisodeTask, pending
 
 META = {"suite": {"id": "s"}, "agent": {"spec": "expert"}, "settings": {}}
 
 
-def record(episode: int, error: str | None = None) -> EpisodeRecord:
+def record(episode: int, error: str | None = None, task_id: str | None = None) -> EpisodeRecord:
     return EpisodeRecord(
         suite="s",
         suite_version="1.x",
@@ -28,17 +36,33 @@ def record(episode: int, error: str | None = None) -> EpisodeRecord:
         seconds=0.1,
         error=error,
         trajectory=[StepRecord("obs ✓", "<action>up</action>", 2.5, True)],
+        task_id=task_id,
     )
 
 
-def test_round_trip_and_finished_keys(tmp_path):
+def test_round_trip_and_what_a_resume_still_plays(tmp_path):
     with ResultStore.create(tmp_path / "run", META) as store:
         store.append(record(0))
         store.append(record(1, error="RuntimeError: boom"))
+        store.append(record(2, task_id="valid_seen/7"))
     assert json.loads((tmp_path / "run" / "meta.json").read_text()) == META
-    assert read_episodes(tmp_path / "run" / "episodes.jsonl") == [record(0), record(1, "RuntimeError: boom")]
+    written = [record(0), record(1, "RuntimeError: boom"), record(2, task_id="valid_seen/7")]
+    assert read_episodes(tmp_path / "run" / "episodes.jsonl") == written
+    tasks = [EpisodeTask("Snake-Text-v0", {}, seed, seed) for seed in range(3)]
+    listed = [
+        EpisodeTask("Snake-Text-v0", {}, 2, 2, "valid_seen/7"),
+        EpisodeTask("Snake-Text-v0", {}, 2, 2, "x/1"),
+    ]
     with ResultStore.open(tmp_path / "run") as store:
-        assert store.finished_keys() == {("Snake-Text-v0", 0)}
+        assert pending(tasks + listed, store.records()) == [tasks[1], listed[1]]
+
+
+def test_records_without_the_newer_fields_still_read():
+    data = record(0).to_json()
+    del data["task_id"], data["role_scores"]
+    assert EpisodeRecord.from_json(data) == record(0)
+    with pytest.raises(RecordError, match="role_scores must lie in"):
+        EpisodeRecord.from_json({**data, "role_scores": {"persuader": 1.5}})
 
 
 def test_create_refuses_an_existing_run_and_a_second_writer(tmp_path):
