@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palaestra.core.metrics import Interval, RunMetrics, run_metrics
+from palaestra.core.metrics import Interval, RunMetrics, interval_text, points_text, run_metrics
 from palaestra.core.records import EPISODES_FILE, RunDirError, read_episodes, read_meta
 
 HTML_FILE = "index.html"
@@ -131,14 +131,6 @@ def load_boards(run_dirs: list[str | Path]) -> list[Board]:
 
 
 # -- plain-text formats ------------------------------------------------------------------------------
-def _points(value: float) -> str:
-    return f"{100 * value:.1f}"
-
-
-def _interval_text(interval: Interval) -> str:
-    return f"{_points(interval.mean)} [{_points(interval.low)}, {_points(interval.high)}]"
-
-
 def _episodes_text(run: RunEntry) -> str:
     done = run.metrics.episodes - run.metrics.errors
     return f"{done}/{run.total_episodes}" + ("" if run.complete else " (partial)")
@@ -159,7 +151,7 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     rows = []
     for rank, run in enumerate(board.runs, 1):
         family_cells = [
-            _interval_text(run.metrics.families[f]) if f in run.metrics.families else "-"
+            interval_text(run.metrics.families[f]) if f in run.metrics.families else "-"
             for f in board.families
         ]
         tokens = sum(m.mean_tokens * m.episodes for m in run.metrics.envs.values()) / run.metrics.episodes
@@ -167,7 +159,7 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
             [
                 str(rank),
                 run.label,
-                _interval_text(run.metrics.suite),
+                interval_text(run.metrics.suite),
                 *family_cells,
                 f"{run.success_rate:.0%}",
                 _episodes_text(run),
@@ -342,8 +334,8 @@ def _interval_cell(interval: Interval | None) -> str:
     if interval is None:
         return '<td data-sort="-1">-</td>'
     return (
-        f'<td data-sort="{interval.mean:.6f}">{_points(interval.mean)} '
-        f'<span class="ci">[{_points(interval.low)}, {_points(interval.high)}]</span></td>'
+        f'<td data-sort="{interval.mean:.6f}">{points_text(interval.mean)} '
+        f'<span class="ci">[{points_text(interval.low)}, {points_text(interval.high)}]</span></td>'
     )
 
 
@@ -402,10 +394,10 @@ def _env_chart(board: Board, env_id: str) -> str:
             f'<text x="{label_width - 4}" y="{y + 11}" font-size="11" text-anchor="end">{_e(label)}</text>',
             (
                 f'<rect x="{label_width}" y="{y}" width="{bar_width * score.mean:.1f}" height="12" '
-                f'fill="#4a7fb5"><title>{_e(run.label)}: {_e(_interval_text(score))}</title></rect>'
+                f'fill="#4a7fb5"><title>{_e(run.label)}: {_e(interval_text(score))}</title></rect>'
             ),
             f'<line x1="{x_low:.1f}" y1="{y + 6}" x2="{x_high:.1f}" y2="{y + 6}" stroke="#222"/>',
-            f'<text x="{value_x}" y="{y + 11}" font-size="11">{_points(score.mean)}</text>',
+            f'<text x="{value_x}" y="{y + 11}" font-size="11">{points_text(score.mean)}</text>',
         ]
     parts += [
         f'<text x="{label_width}" y="{height - 6}" font-size="10">0</text>',
