@@ -28,13 +28,24 @@ class RunEntry:
     started_at: str
 
     @property
+    def episodes_done(self) -> int:
+        """Episodes finished without error."""
+        return self.metrics.episodes - self.metrics.errors
+
+    @property
     def complete(self) -> bool:
-        return self.metrics.episodes - self.metrics.errors == self.total_episodes
+        return self.episodes_done == self.total_episodes
 
     @property
     def success_rate(self) -> float:
         envs = self.metrics.envs.values()
         return sum(m.success_rate * m.episodes for m in envs) / sum(m.episodes for m in envs)
+
+    @property
+    def tokens_per_episode(self) -> float:
+        """Mean tokens per episode over the whole run."""
+        envs = self.metrics.envs.values()
+        return sum(m.mean_tokens * m.episodes for m in envs) / self.metrics.episodes
 
 
 def load_run(run_dir: str | Path) -> RunEntry:

@@ -48,8 +48,7 @@ def group_boards(runs: list[RunEntry]) -> list[Board]:
 
 
 def _episodes_text(run: RunEntry) -> str:
-    done = run.metrics.episodes - run.metrics.errors
-    return f"{done}/{run.total_episodes}" + ("" if run.complete else " (partial)")
+    return f"{run.episodes_done}/{run.total_episodes}" + ("" if run.complete else " (partial)")
 
 
 def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
@@ -70,7 +69,6 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
             interval_text(run.metrics.families[f]) if f in run.metrics.families else "-"
             for f in board.families
         ]
-        tokens = sum(m.mean_tokens * m.episodes for m in run.metrics.envs.values()) / run.metrics.episodes
         rows.append(
             [
                 str(rank),
@@ -80,7 +78,7 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
                 f"{run.success_rate:.0%}",
                 _episodes_text(run),
                 str(run.metrics.errors),
-                f"{tokens:.0f}",
+                f"{run.tokens_per_episode:.0f}",
             ]
         )
     return header, rows

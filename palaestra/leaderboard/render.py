@@ -197,8 +197,6 @@ def _html_table(board: Board, index: int) -> str:
     rows = []
     for rank, run in enumerate(board.runs, 1):
         m = run.metrics
-        tokens = sum(e.mean_tokens * e.episodes for e in m.envs.values()) / m.episodes
-        done = m.episodes - m.errors
         partial = "" if run.complete else ' <span class="partial">(partial)</span>'
         cells = [
             f'<td data-sort="{rank}">{rank}</td>',
@@ -206,9 +204,9 @@ def _html_table(board: Board, index: int) -> str:
             _interval_cell(m.suite),
             *(_interval_cell(m.families.get(f)) for f in families),
             f'<td data-sort="{run.success_rate:.6f}">{run.success_rate:.0%}</td>',
-            f'<td data-sort="{done}">{done}/{run.total_episodes}{partial}</td>',
+            f'<td data-sort="{run.episodes_done}">{run.episodes_done}/{run.total_episodes}{partial}</td>',
             f'<td data-sort="{m.errors}">{m.errors}</td>',
-            f'<td data-sort="{tokens:.3f}">{tokens:.0f}</td>',
+            f'<td data-sort="{run.tokens_per_episode:.3f}">{run.tokens_per_episode:.0f}</td>',
             f'<td class="agent" data-sort="{_e(run.run_dir.name)}">{_e(run.run_dir.name)}</td>',
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
