@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from palaestra.leaderboard.load import load_run
+from palaestra.leaderboard.load import find_runs, load_run
 from palaestra.leaderboard.rank import Board, group_boards
 from palaestra.leaderboard.render import render_csv, render_html, render_markdown
 
@@ -18,13 +18,13 @@ CSV_FILE = "leaderboard.csv"
 
 
 def load_boards(run_dirs: list[str | Path]) -> list[Board]:
-    if not run_dirs:
-        raise ValueError("no run folders given")
-    return group_boards([load_run(run_dir) for run_dir in run_dirs])
+    """The boards of the runs in ``run_dirs``: run folders, or folders holding runs at any depth."""
+    return group_boards([load_run(run_dir) for run_dir in find_runs(run_dirs)])
 
 
 def build_leaderboard(run_dirs: list[str | Path], out_dir: str | Path) -> list[Board]:
-    """Write ``index.html``, ``leaderboard.md`` and ``leaderboard.csv`` for ``run_dirs`` into ``out_dir``."""
+    """Write ``index.html``, ``leaderboard.md`` and ``leaderboard.csv`` for the runs in ``run_dirs``
+    (run folders, or folders holding runs at any depth) into ``out_dir``."""
     boards = load_boards(run_dirs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

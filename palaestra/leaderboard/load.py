@@ -1,15 +1,17 @@
 """Run folders as leaderboard rows: each run's ``meta.json`` and records, with the metrics of ``core``.
 
-Reads only result records (``meta.json`` and ``episodes.jsonl`` of each run).
+Reads only result records (``meta.json`` and ``episodes.jsonl`` of each run). The folders given may
+be runs or hold runs at any depth, as ``palaestra bench`` nests one run per agent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from palaestra.core.metrics import RunMetrics, run_metrics
-from palaestra.core.records import EPISODES_FILE, RunDirError, read_episodes, read_meta
+from palaestra.core.records import EPISODES_FILE, META_FILE, RunDirError, read_episodes, read_meta
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,36 @@ def load_run(run_dir: str | Path) -> RunEntry:
         total_episodes=total,
         started_at=str(meta.get("started_at", "")),
     )
+
+
+def find_runs(paths: Iterable[str | Path]) -> list[Path]:
+    """The run folders in ``paths``, each once: a folder holding ``meta.json`` is a run; any other is
+    searched for runs at every depth. ``RunDirError`` for a path that is not a folder or holds no run."""
+    paths = [Path(path) for path in paths]
+    if not paths:
+        raise ValueError("no run folders given")
+    found: dict[Path, Path] = {}  # the real folder -> the path it was first found as
+    for path in paths:
+        if not path.is_dir():
+            reason = "it is not a folder" if path.exists() else "it does not exist"
+            raise RunDirError(f"{path} is not a run folder: {reason}")
+        runs = _runs_in(path, visited=set())
+        if not runs:
+            raise RunDirError(
+                f"{path} is not a run folder and holds none: no {META_FILE} in it or in any folder below it"
+            )
+        for run in runs:
+            found.setdefault(run.resolve(), run)
+    return list(found.values())
+
+
+def _runs_in(folder: Path, visited: set[Path]) -> list[Path]:
+    if (folder / META_FILE).is_file():
+        return [folder]
+    visited.add(folder.resolve())  # a link back up the tree is entered once, not forever
+    return [
+        run
+        for child in sorted(folder.iterdir())
+        if child.is_dir() and child.resolve() not in visited
+        for run in _runs_in(child, visited)
+    ]
