@@ -6,13 +6,14 @@ build_leaderboard(["runs/quick-expert-...", "runs/quick-random-..."], "leaderboa
 """
 
 from palaestra.leaderboard.build import build_leaderboard, load_boards
-from palaestra.leaderboard.load import RunEntry
+from palaestra.leaderboard.load import EmptyRunWarning, RunEntry
 from palaestra.leaderboard.rank import Board, table_rows
 from palaestra.leaderboard.render import terminal_table
 from palaestra.leaderboard.serve import leaderboard_server
 
 __all__ = [
     "Board",
+    "EmptyRunWarning",
     "RunEntry",
     "build_leaderboard",
     "leaderboard_server",

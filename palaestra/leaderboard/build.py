@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from palaestra.leaderboard.load import find_runs, load_run
+from palaestra.leaderboard.load import load_runs
 from palaestra.leaderboard.rank import Board, group_boards
 from palaestra.leaderboard.render import render_csv, render_html, render_markdown
 
@@ -19,12 +19,15 @@ CSV_FILE = "leaderboard.csv"
 
 def load_boards(run_dirs: list[str | Path]) -> list[Board]:
     """The boards of the runs in ``run_dirs``: run folders, or folders holding runs at any depth."""
-    return group_boards([load_run(run_dir) for run_dir in find_runs(run_dirs)])
+    return group_boards(load_runs(run_dirs))
 
 
 def build_leaderboard(run_dirs: list[str | Path], out_dir: str | Path) -> list[Board]:
     """Write ``index.html``, ``leaderboard.md`` and ``leaderboard.csv`` for the runs in ``run_dirs``
-    (run folders, or folders holding runs at any depth) into ``out_dir``."""
+    (run folders, or folders holding runs at any depth) into ``out_dir``.
+
+    A run with no finished episode yet is left out with an ``EmptyRunWarning``.
+    """
     boards = load_boards(run_dirs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

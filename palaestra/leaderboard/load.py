@@ -6,12 +6,21 @@ be runs or hold runs at any depth, as ``palaestra bench`` nests one run per agen
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from palaestra.core.metrics import RunMetrics, run_metrics
 from palaestra.core.records import EPISODES_FILE, META_FILE, RunDirError, read_episodes, read_meta
+
+
+class EmptyRunError(RunDirError):
+    """A run folder with no finished episode yet (a run stopped before its first episode ended)."""
+
+
+class EmptyRunWarning(UserWarning):
+    """A run with no finished episode yet, left off the leaderboard."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class RunEntry:
 
 
 def load_run(run_dir: str | Path) -> RunEntry:
-    """One run folder as a leaderboard row; ``RunDirError`` if it is not a readable run."""
+    """One run folder as a leaderboard row; ``RunDirError`` if it is not a readable run, ``EmptyRunError``
+    if it has no finished episode."""
     run_dir = Path(run_dir)
     meta = read_meta(run_dir)
     try:
@@ -64,7 +74,7 @@ def load_run(run_dir: str | Path) -> RunEntry:
     path = run_dir / EPISODES_FILE
     records = read_episodes(path) if path.exists() else []
     if not records:
-        raise RunDirError(f"{run_dir} has no finished episodes yet")
+        raise EmptyRunError(f"{run_dir} has no finished episodes yet")
     for number, record in enumerate(records, 1):
         if (record.suite, record.suite_version) != (suite["id"], suite["version"]):
             raise RunDirError(
@@ -116,3 +126,20 @@ def _runs_in(folder: Path, visited: set[Path]) -> list[Path]:
         if child.is_dir() and child.resolve() not in visited
         for run in _runs_in(child, visited)
     ]
+
+
+def load_runs(paths: Iterable[str | Path]) -> list[RunEntry]:
+    """The runs in ``paths`` (see ``find_runs``) as leaderboard rows. A run with no finished episode is
+    left out with an ``EmptyRunWarning``; ``RunDirError`` if no run has one."""
+    entries: list[RunEntry] = []
+    empty: list[EmptyRunError] = []
+    for run_dir in find_runs(paths):
+        try:
+            entries.append(load_run(run_dir))
+        except EmptyRunError as error:
+            empty.append(error)
+    if not entries:
+        raise RunDirError(f"no run to rank: {'; '.join(map(str, empty))}")
+    for error in empty:
+        warnings.warn(f"{error}; left off the leaderboard", EmptyRunWarning, stacklevel=2)
+    return entries

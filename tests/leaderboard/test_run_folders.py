@@ -1,9 +1,10 @@
 """Which runs a leaderboard reads: runs nested in the folders given (as bench writes them), each once;
-a folder holding no run is an error."""
+a run with no finished episode is left out with a warning; a folder holding no run is an error."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,18 +12,19 @@ import sys
 import pytest
 
 from palaestra.bench import bench
-from palaestra.evaluation import RunDirError, custom_suite, evaluate
-from palaestra.leaderboard import build_leaderboard
+from palaestra.evaluation import ResultStore, RunDirError, custom_suite, evaluate, read_meta
+from palaestra.leaderboard import EmptyRunWarning, build_leaderboard
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """``runs/`` as a user has it after `palaestra bench` and a `palaestra eval`:
-    ``bench/{random,expert,leaderboard}`` and ``plain``."""
+    """``runs/`` as a user has it after `palaestra bench`, a `palaestra eval` and a run killed before
+    its first episode ended: ``bench/{random,expert,leaderboard}``, ``plain`` and ``empty``."""
     root = tmp_path_factory.mktemp("runs")
     suite = custom_suite(["Snake-Text-v0"], 2)
     bench(suite, root / "bench", specs=("random", "expert"), show_progress=False)
     evaluate(root / "plain", suite=suite, spec="random", label="plain", show_progress=False)
+    ResultStore.create(root / "empty", read_meta(root / "plain")).close()
     return root
 
 
@@ -48,6 +50,22 @@ def test_runs_are_found_at_any_depth_and_counted_once(runs, tmp_path):
     assert run_folders(boards) == sorted(
         [str(deep), str(tmp_path / "a" / "random"), str(runs / "bench" / "expert")]
     )
+
+
+def test_a_run_with_no_finished_episode_is_left_out_with_a_warning(runs, tmp_path):
+    with pytest.warns(EmptyRunWarning, match=rf"^{runs / 'empty'} has no finished episodes yet; left off"):
+        boards = build_leaderboard([runs / "plain", runs / "empty"], tmp_path)
+    assert run_folders(boards) == [str(runs / "plain")]
+    assert str(runs / "empty") not in (tmp_path / "leaderboard.csv").read_text()
+
+
+def test_only_empty_runs_is_an_error_naming_each(runs, tmp_path):
+    (tmp_path / "killed").mkdir()
+    shutil.copy(runs / "plain" / "meta.json", tmp_path / "killed")  # no episodes.jsonl at all
+    expected = f"no run to rank: {runs / 'empty'} has no finished episodes yet; {tmp_path / 'killed'} has no"
+    with pytest.raises(RunDirError, match=re.escape(expected)):
+        build_leaderboard([runs / "empty", tmp_path / "killed"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_path_holding_no_run_is_an_error(runs, tmp_path):
@@ -76,11 +94,13 @@ def agents_in_table(stdout: str) -> list[str]:
     return [line.split("│")[2].strip() for line in stdout.splitlines() if line.startswith("│")]
 
 
-def test_cli_builds_from_every_run_under_a_glob(runs, tmp_path):
+def test_cli_builds_from_every_run_under_a_glob_and_warns_once_per_empty_run(runs, tmp_path):
     result = cli(
         "leaderboard", "build", *sorted(str(path) for path in runs.iterdir()), "--out", str(tmp_path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {runs / 'empty'} has no finished episodes yet; left off the leaderboard"]
     assert sorted(agents_in_table(result.stdout)) == ["expert", "plain", "random"]
     assert (tmp_path / "index.html").is_file()
 
