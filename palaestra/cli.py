@@ -276,16 +276,22 @@ app.add_typer(leaderboard_app, name="leaderboard")
 
 @leaderboard_app.command("build")
 def leaderboard_build(
-    run_dirs: list[str] = typer.Argument(..., help="Run folders written by `palaestra eval`."),
+    run_dirs: list[str] = typer.Argument(..., help="Run folders, or folders holding them (as bench writes)."),
     out: str = typer.Option("leaderboard", help="Folder for index.html, leaderboard.md and leaderboard.csv."),
 ) -> None:
     """Build index.html, leaderboard.md and leaderboard.csv; print the tables."""
-    from palaestra.leaderboard import build_leaderboard, terminal_table
+    import warnings
+
+    from palaestra.leaderboard import EmptyRunWarning, build_leaderboard, terminal_table
 
     try:
-        boards = build_leaderboard(run_dirs, out)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EmptyRunWarning)
+            boards = build_leaderboard(run_dirs, out)
     except USER_ERRORS as error:
         _fail(error)
+    for warning in caught:
+        console.print(f"[yellow]warning:[/] {escape(str(warning.message))}", soft_wrap=True)
     for board in boards:
         console.print(terminal_table(board))
     console.print(f"Wrote {escape(out)}/index.html, leaderboard.md and leaderboard.csv")

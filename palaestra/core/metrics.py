@@ -35,6 +35,16 @@ class Interval:
     high: float
 
 
+def points_text(score: float) -> str:
+    """A score in [0, 1] as points x 100 with one decimal, as every table shows it: ``"45.7"``."""
+    return f"{100 * score:.1f}"
+
+
+def interval_text(interval: Interval) -> str:
+    """``mean [low, high]`` in points: the one way reports and leaderboards write an interval."""
+    return f"{points_text(interval.mean)} [{points_text(interval.low)}, {points_text(interval.high)}]"
+
+
 @dataclass(frozen=True)
 class EnvMetrics:
     env_id: str

@@ -5,12 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from palaestra.core.metrics import Interval, RunMetrics
-
-
-def interval_text(interval: Interval) -> str:
-    """``mean [low, high]`` in points (x 100)."""
-    return f"{100 * interval.mean:.1f} [{100 * interval.low:.1f}, {100 * interval.high:.1f}]"
+from palaestra.core.metrics import RunMetrics, interval_text
 
 
 def metrics_table(metrics: RunMetrics, title: str) -> Table:
