@@ -30,7 +30,13 @@ def test_list_shows_every_id_with_family_and_modality():
 def test_check_reports_every_check_and_passes():
     result = run("check", "Snake-Text-v0")
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("gymnasium check_env", "determinism", "invalid actions", "vector envs"):
+    for name in (
+        "gymnasium check_env",
+        "determinism",
+        "garbage is rejected",
+        "garbage scores zero",
+        "vector envs",
+    ):
         assert name in result.stdout
     assert "0 check(s) failed" in result.stdout
 
