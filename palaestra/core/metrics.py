@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -58,6 +58,16 @@ class EnvMetrics:
     invalid_action_rate: float
     mean_tokens: float
     mean_seconds: float
+    role_scores: dict[str, float] = field(default_factory=dict)  # multi-agent envs: mean score per role
+
+
+def mean_role_scores(records: Iterable[EpisodeRecord]) -> dict[str, float]:
+    """Each role's mean score over the records that hold role scores (errored episodes count 0)."""
+    totals: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        for role, score in (record.role_scores or {}).items():
+            totals[role].append(score if record.finished else 0.0)
+    return {role: float(np.mean(values)) for role, values in sorted(totals.items())}
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,7 @@ def run_metrics(records: Iterable[EpisodeRecord], families: Mapping[str, str]) -
             invalid_action_rate=sum(r.invalid_actions for r in episodes) / steps if steps else 0.0,
             mean_tokens=float(np.mean([sum(r.tokens.values()) for r in episodes])),
             mean_seconds=float(np.mean([r.seconds for r in episodes])),
+            role_scores=mean_role_scores(episodes),
         )
     family_envs: dict[str, list[str]] = defaultdict(list)
     for env_id, metrics in envs.items():

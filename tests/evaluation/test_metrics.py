@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -89,3 +90,20 @@ def test_a_retried_errored_episode_is_replaced_by_its_retry_but_a_finished_one_n
 def test_unknown_env_family_is_an_error():
     with pytest.raises(ValueError, match="no family"):
         run_metrics([make("Z", 0, 1.0)], {"A": "fam"})
+
+
+def test_role_scores_are_averaged_per_role_with_errored_episodes_counting_zero():
+    records = [
+        dataclasses.replace(make("Debate-Text-v0", 0, 1.0), role_scores={"persuader": 1.0, "listener": 0.5}),
+        dataclasses.replace(make("Debate-Text-v0", 1, 0.0), role_scores={"persuader": 0.0, "listener": 0.25}),
+        dataclasses.replace(
+            make("Debate-Text-v0", 2, 0.0, error="EnvFailure"), role_scores={"persuader": 1.0}
+        ),
+        make("Snake-Text-v0", 0, 0.5),
+    ]
+    metrics = run_metrics(records, {"Debate-Text-v0": "persuasion", "Snake-Text-v0": "arcade"})
+    assert metrics.envs["Debate-Text-v0"].role_scores == {
+        "listener": 0.375,
+        "persuader": pytest.approx(1 / 3),
+    }
+    assert metrics.envs["Snake-Text-v0"].role_scores == {}
