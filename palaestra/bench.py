@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from palaestra.core.records import META_FILE
+from palaestra.core.runs import META_FILE
 from palaestra.evaluation.evaluate import evaluate, file_slug
 from palaestra.evaluation.suites import Suite
 from palaestra.leaderboard.build import Board, build_leaderboard

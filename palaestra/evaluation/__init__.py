@@ -7,7 +7,7 @@ print(outcome.metrics.suite)
 """
 
 from palaestra.core.metrics import EnvMetrics, Interval, RunMetrics, bootstrap_interval, run_metrics
-from palaestra.core.records import CorruptRecordError, RunDirError, read_episodes, read_meta
+from palaestra.core.runs import CorruptRecordError, RunDirError, read_episodes, read_meta
 from palaestra.evaluation.evaluate import RunOutcome, default_run_dir, evaluate
 from palaestra.evaluation.runner import RunSettings, play_episode
 from palaestra.evaluation.store import ResultStore

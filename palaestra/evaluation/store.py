@@ -22,11 +22,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from palaestra.core.records import (
+from palaestra.core.records import EpisodeRecord
+from palaestra.core.runs import (
     EPISODES_FILE,
     META_FILE,
     CorruptRecordError,
-    EpisodeRecord,
     RunDirError,
     parse_record_line,
     read_meta,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from palaestra.core.metrics import RunMetrics, run_metrics
-from palaestra.core.records import EPISODES_FILE, META_FILE, RunDirError, read_episodes, read_meta
+from palaestra.core.runs import EPISODES_FILE, META_FILE, RunDirError, read_episodes, read_meta
 
 
 class EmptyRunError(RunDirError):

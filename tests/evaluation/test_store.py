@@ -6,14 +6,8 @@ import json
 
 import pytest
 
-from palaestra.core.records import (
-    CorruptRecordError,
-    EpisodeRecord,
-    RecordError,
-    RunDirError,
-    StepRecord,
-    read_episodes,
-)
+from palaestra.core.records import EpisodeRecord, RecordError, StepRecord
+from palaestra.core.runs import CorruptRecordError, RunDirError, read_episodes
 from palaestra.evaluation.store import ResultStore
 from palaestra.evaluation.suites import EpisodeTask, pending
 
