@@ -1,3 +1,4 @@
+import copy
 import multiprocessing as mp
 
 import numpy as np
@@ -27,6 +28,20 @@ def test_shared_memory_round_trip_keeps_unicode():
     for i, value in enumerate(values):
         write_to_shared_memory(space, i, value, memory)
     assert read_from_shared_memory(space, memory, n=3) == tuple(values)
+
+
+def test_the_shared_memory_view_shows_later_writes_and_copies_to_a_tuple():
+    # AsyncVectorEnv reads its shared memory once, at start, and returns a deep copy of that read
+    # after every step: the read must be a live view, its copy the strings of the moment.
+    space = UnicodeText(16)
+    memory = create_shared_memory(space, n=2, ctx=mp.get_context("spawn"))
+    view = read_from_shared_memory(space, memory, n=2)
+    write_to_shared_memory(space, 0, "turn 1 ✓", memory)
+    write_to_shared_memory(space, 1, "\ud800 lone", memory)
+    snapshot = copy.deepcopy(view)
+    assert type(snapshot) is tuple and snapshot == ("turn 1 ✓", "\ud800 lone")
+    write_to_shared_memory(space, 0, "turn 2", memory)
+    assert view[0] == "turn 2" and snapshot[0] == "turn 1 ✓" and list(view) == ["turn 2", "\ud800 lone"]
 
 
 def test_splits_map_to_disjoint_generator_seeds():
