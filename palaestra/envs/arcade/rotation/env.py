@@ -126,7 +126,8 @@ class RotationEnv(TextEnv):
     Observation (``-Text-``): the four objects' cube coordinates, the example pair's turn and the
     question. With ``vision=True``: a dict whose text states the example's turn and the question, and
     whose image shows the four views in a 2x2 grid (``image_size`` square; 1 2 above, 3 4 below).
-    Action: one of ``valid_actions()``, e.g. ``<answer>90 clockwise</answer>`` (aliases: ``90 cw``,
+    Action: one of ``valid_actions()``, bare or in an ``<action>`` or ``<answer>`` tag, e.g.
+    ``<action>90 clockwise</action>`` (aliases: ``90 cw``,
     ``-90``, ``270 ccw``; ``90 ccw``, ``+90``; ``180``, ``half turn``; ``mirror``). Reward: 1 for the
     right answer, else 0; the episode ends with the first valid answer.
 
@@ -260,9 +261,10 @@ class RotationEnv(TextEnv):
                 "listed in sorted order: the order says nothing about which cube is which."
             )
         text.append(
-            f"Answer with one of: {', '.join(self.valid_actions())}. Put the answer in an answer "
-            "tag, for example: <answer>90 clockwise</answer> (also accepted: 90 cw, -90 for "
-            "clockwise, 90 ccw or +90 for counterclockwise, half turn for 180). You may think first. "
+            f"Answer with one of: {', '.join(self.valid_actions())}. You may think first; then put "
+            "the answer in an action tag, for example: <action>90 clockwise</action>, or in an "
+            "answer tag: <answer>90 clockwise</answer> (also accepted: 90 cw, -90 for clockwise, "
+            "90 ccw or +90 for counterclockwise, half turn for 180). "
             "Reward: 1 for the right answer, 0 otherwise."
         )
         return "\n".join(text)

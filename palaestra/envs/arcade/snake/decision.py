@@ -5,11 +5,12 @@ set of deadly moves::
 
     <best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>
 
-``<worst_answer>None</worst_answer>`` says no move is deadly. Reward: 1 when the best move is safe
-and the deadly set is exactly right, plus 0.1 for an answer in the right format. Score and success:
-whether the answer is right. A reply without both tags is invalid and may be retried; after
-``max_invalid_actions``
-(default 3) such replies in a row the episode is truncated.
+``<worst_answer>None</worst_answer>`` says no move is deadly. The answer may come inside an
+``<action>`` tag like any action; ``valid_actions`` lists all 64 well-formed answers (each best move
+with each set of deadly moves), so the ``random`` agent answers in the format. Reward: 1 when the
+best move is safe and the deadly set is exactly right, plus 0.1 for an answer in the right format.
+Score and success: whether the answer is right. A reply without both tags is invalid and may be
+retried; after ``max_invalid_actions`` (default 3) such replies in a row the episode is truncated.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def parse_answer(text: str) -> tuple[int, frozenset[int]]:
 def format_answer(best: int, deadly: frozenset[int] | set[int]) -> str:
     worst = ", ".join(DIRECTIONS[d].upper() for d in sorted(deadly)) or "None"
     return f"<best_answer>{DIRECTIONS[best].upper()}</best_answer> <worst_answer>{worst}</worst_answer>"
+
+
+# Every well-formed answer: each best move with each subset of the four moves as the deadly set.
+ANSWERS = tuple(
+    format_answer(best, {d for d in range(4) if subset >> d & 1}) for best in range(4) for subset in range(16)
+)
+EXAMPLE = "<best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>"
 
 
 class SnakeDecisionEnv(TextEnv):
@@ -124,6 +132,9 @@ class SnakeDecisionEnv(TextEnv):
     def _state_bytes(self) -> bytes:
         return self.world.state_bytes() + bytes((self._answered is None, bool(self._answered)))
 
+    def valid_actions(self) -> list[str]:
+        return list(ANSWERS)
+
     def expert_action(self) -> str:
         return format_answer(expert_move(self.world), self.deadly)
 
@@ -146,9 +157,9 @@ class SnakeDecisionEnv(TextEnv):
             "(your own tail tip excepted, as it moves away). Name the best move (one that is not "
             "deadly and heads for an apple, A) and every deadly move.\n"
             f"{AXES}\n"
-            "Answer in this format: <best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>. "
-            "Moves are UP, DOWN, LEFT, RIGHT; write <worst_answer>None</worst_answer> "
-            "when no move is deadly. "
+            f"Answer in this format: {EXAMPLE}. Moves are UP, DOWN, LEFT, RIGHT; write "
+            "<worst_answer>None</worst_answer> when no move is deadly. You may think first; then put "
+            f"the answer in an action tag, for example: <action>{EXAMPLE}</action>\n"
             "Reward: 1 when your best move is safe and your deadly moves are exactly right, plus 0.1 "
             "for the format."
         )
