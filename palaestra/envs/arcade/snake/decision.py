@@ -23,7 +23,7 @@ import numpy as np
 
 from palaestra.core import ActionError, TextEnv, resolve_preset
 from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText
-from palaestra.envs.arcade.painter import TilePainter
+from palaestra.envs.arcade.painter import TilePainter, board_in_text
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.env import PRESETS
 from palaestra.envs.arcade.snake.expert import expert_move
@@ -86,13 +86,18 @@ class SnakeDecisionEnv(TextEnv):
         size: int | None = None,
         opponent: str | None = None,
         num_apples: int | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         self.settings = resolve_preset(
             PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples
         )
         check_settings(**self.settings)
+        base["image_size"] = view.image_side(
+            self.settings["size"], base.get("image_size"), self.image_shape[0]
+        )
         super().__init__(**base)
+        self.text_board = board_in_text(text_board, self.vision)
         self._text = GridText(self.settings["size"], self.settings["size"], view.SYMBOLS)
         self.world: SnakeWorld | None = None
         self.deadly: frozenset[int] = frozenset()
@@ -146,17 +151,20 @@ class SnakeDecisionEnv(TextEnv):
         )
         if self._answered is not None:
             question = f"Your answer was {'right' if self._answered else 'wrong'}."
+        if not self.text_board:
+            return f"{view.status(w)}\n{question}"
         return f"{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}\n{question}"
 
     def _instructions(self) -> str:
         n = self.settings["size"]
+        image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
             f"This is a position from a game of Snake on a {n}x{n} board. You control the snake "
             "whose head is Y; the enemy snake (E/e), if any, moves at the same time. A move is "
             "deadly when it takes your head off the board or into a cell any snake occupies now "
             "(your own tail tip excepted, as it moves away). Name the best move (one that is not "
             "deadly and heads for an apple, A) and every deadly move.\n"
-            f"{AXES}\n"
+            f"{AXES}\n{image}"
             f"Answer in this format: {EXAMPLE}. Moves are UP, DOWN, LEFT, RIGHT; write "
             "<worst_answer>None</worst_answer> when no move is deadly. You may think first; then put "
             f"the answer in an action tag, for example: <action>{EXAMPLE}</action>\n"
