@@ -100,6 +100,18 @@ def test_vision_instructions_say_what_the_colours_mean(game):
     assert "The image" not in text["instructions"]
 
 
+@pytest.mark.parametrize(
+    "game, symbols", [("Snake", "(Y is its head"), ("SnakeDecision", "(E/e)"), ("Sokoban", "You (@)")]
+)
+def test_instructions_name_text_symbols_only_where_the_text_shows_them(game, symbols):
+    def instructions(env_id, **kwargs):
+        return gym.make(env_id, **kwargs).reset(seed=0)[1]["instructions"]
+
+    assert symbols in instructions(f"{game}-Text-v0")
+    assert symbols in instructions(f"{game}-Vision-v0", text_board=True)
+    assert symbols not in instructions(f"{game}-Vision-v0")
+
+
 def test_the_named_colours_are_the_drawn_ones():
     # Snake's apple is drawn red and its head green, as its instructions say.
     env = gym.make("Snake-Vision-v0", image_size=100)  # 10 pixels a cell on the 10x10 board

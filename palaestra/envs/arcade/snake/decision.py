@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import ActionError, TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText
+from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText, symbols_note
 from palaestra.envs.arcade.painter import TilePainter, board_in_text
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.env import PRESETS
@@ -156,14 +156,15 @@ class SnakeDecisionEnv(TextEnv):
         return f"{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}\n{question}"
 
     def _instructions(self) -> str:
-        n = self.settings["size"]
+        n, shown = self.settings["size"], self.text_board
         image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
-            f"This is a position from a game of Snake on a {n}x{n} board. You control the snake "
-            "whose head is Y; the enemy snake (E/e), if any, moves at the same time. A move is "
-            "deadly when it takes your head off the board or into a cell any snake occupies now "
-            "(your own tail tip excepted, as it moves away). Name the best move (one that is not "
-            "deadly and heads for an apple, A) and every deadly move.\n"
+            f"This is a position from a game of Snake on a {n}x{n} board. You control the "
+            f"snake{symbols_note('Y is its head', shown)}; the enemy snake{symbols_note('E/e', shown)}, "
+            "if any, moves at the same time. A move is deadly when it takes your head off the board "
+            "or into a cell any snake occupies now (your own tail tip excepted, as it moves away). "
+            "Name the best move, one that is not deadly and heads for an "
+            f"apple{symbols_note('A', shown)}, and every deadly move.\n"
             f"{AXES}\n{image}"
             f"Answer in this format: {EXAMPLE}. Moves are UP, DOWN, LEFT, RIGHT; write "
             "<worst_answer>None</worst_answer> when no move is deadly. You may think first; then put "

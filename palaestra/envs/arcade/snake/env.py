@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import ANSWER_WITH_A_MOVE, AXES, DIRECTIONS, GridText, parse_move
+from palaestra.envs.arcade.grid import (
+    ANSWER_WITH_A_MOVE,
+    AXES,
+    DIRECTIONS,
+    GridText,
+    parse_move,
+    symbols_note,
+)
 from palaestra.envs.arcade.painter import TilePainter, board_in_text
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.expert import expert_move
@@ -109,19 +116,22 @@ class SnakeEnv(TextEnv):
 
     def _instructions(self) -> str:
         s = self.settings
+        shown = self.text_board
+        enemy_snake = f"An enemy snake{symbols_note('E/e', shown)}"
         enemy = {
             "none": "You are alone on the board.",
-            "random": "An enemy snake (E/e) moves at random among its safe moves.",
-            "greedy": "An enemy snake (E/e) heads for the nearest apple, avoiding certain death.",
+            "random": f"{enemy_snake} moves at random among its safe moves.",
+            "greedy": f"{enemy_snake} heads for the nearest apple, avoiding certain death.",
         }[s["opponent"]]
         image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
-            f"You control a snake (Y is its head, y its body) on a {s['size']}x{s['size']} board. "
-            f"{enemy} Both snakes move one cell per turn at the same time. Eating an apple (A) "
-            "grows your snake by one and scores +1; a new apple appears. You die (-1, game over) if "
-            "your head leaves the board, enters any cell a snake occupies now (your own tail tip "
-            "excepted, as it moves away), or meets the enemy head in the same cell. Reversing into "
-            f"your own neck is death. Eat {s['target_apples']} apples to win.\n"
+            f"You control a snake{symbols_note('Y is its head, y its body', shown)} on a "
+            f"{s['size']}x{s['size']} board. {enemy} Both snakes move one cell per turn at the same "
+            f"time. Eating an apple{symbols_note('A', shown)} grows your snake by one and scores "
+            "+1; a new apple appears. You die (-1, game over) if your head leaves the board, enters "
+            "any cell a snake occupies now (your own tail tip excepted, as it moves away), or meets "
+            "the enemy head in the same cell. Reversing into your own neck is death. Eat "
+            f"{s['target_apples']} apples to win.\n"
             f"{AXES}\n{image}" + ANSWER_WITH_A_MOVE
         )
 

@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import ActionError, TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import ANSWER_WITH_A_MOVE, AXES, DIRECTIONS, GridText, parse_move
+from palaestra.envs.arcade.grid import (
+    ANSWER_WITH_A_MOVE,
+    AXES,
+    DIRECTIONS,
+    GridText,
+    parse_move,
+    symbols_note,
+)
 from palaestra.envs.arcade.painter import TilePainter, board_in_text, grid_image_side
 from palaestra.envs.arcade.sokoban import view
 from palaestra.envs.arcade.sokoban.expert import SokobanExpert
@@ -135,7 +142,8 @@ class SokobanEnv(TextEnv):
         image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
             f"This is Sokoban on a {s['size']}x{s['size']} board (outer walls included) with {boxes} "
-            "and as many goals. You (@) move one cell at a time: up, down, left or right. Walking into "
+            f"and as many goals. You{symbols_note('@', self.text_board)} move one cell at a time: up, "
+            "down, left or right. Walking into "
             "a box pushes it one cell further in the same direction, which works only if that cell is "
             "free floor (not a wall, not another box). You cannot pull boxes, so a box pushed into a "
             "corner that is not a goal is stuck for good. Put every box on a goal to win.\n"
