@@ -1,6 +1,7 @@
 """The benchmark scripts still run against the current envs (their figures are quoted in the docs)."""
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,17 @@ def test_expert_rates_prints_a_row_per_preset():
         f"| difficulty={d}" for d in ("easy", "medium", "hard")
     ]
     assert all(" | 1.00 (1.000) " in row for row in rows[2:])  # the expert knows every answer
+
+
+def test_expert_speed_prints_each_games_time_per_move_and_the_total():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "expert_speed.py"), "Sokoban-Text-v0", "--seeds", "2"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    rows = result.stdout.splitlines()
+    assert [row.split(":")[0] for row in rows] == ["seed 0", "seed 1", "all"]
+    moves = [int(re.search(r": (\d+) moves, [\d.]+ ms a move$", row)[1]) for row in rows]
+    assert moves[2] == moves[0] + moves[1] > 0

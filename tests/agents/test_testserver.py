@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
+from contextlib import closing
 
 import pytest
+from conftest import play_episode
 
+import palaestra
+from palaestra.agents import agent_factory
 from palaestra.agents.llm.testserver import (
     FaultPlan,
     ScriptedChatServer,
@@ -62,6 +67,27 @@ def test_chat_completion_has_the_scripted_reply_and_usage():
 
 def test_action_example_rule_answers_with_the_system_prompts_example():
     assert action_example_responder(CHAT["messages"]).text == "<action>jump</action>"
+
+
+# The ids where any well-formed reply stays legal all game, so the rule's one fixed reply does too.
+# Elsewhere a fixed move is in time refused for the state, never the form: 2048's move comes to
+# change nothing, Sokoban's meets a wall, Minesweeper's names a revealed cell.
+ALWAYS_LEGAL = ("Snake", "SnakeDecision", "Rotation", "Tetris")
+
+
+@pytest.mark.parametrize("env_id", [entry.id for entry in palaestra.registered_envs("arcade")])
+def test_the_action_example_rule_plays_every_arcade_id_to_its_end(env_id):
+    with ScriptedChatServer() as server:
+        with closing(agent_factory("openai:test-model", base_url=server.base_url)) as factory:
+            episode = asyncio.run(play_episode(factory, env_id, seed=4))
+    replies, valid = episode["replies"], [info["action_valid"] for info in episode["infos"][1:]]
+    assert episode["terminated"] or episode["truncated"]
+    assert len(set(replies)) == 1 and replies[0].startswith("<action>")
+    # Accepted at first, so well formed (on seed 4 every game's example is legal at the start; on
+    # seed 0 a wall blocks Sokoban's "left").
+    assert valid[0], episode["infos"][1]["action_error"]
+    if env_id.split("-")[0] in ALWAYS_LEGAL:
+        assert all(valid)
 
 
 @pytest.mark.parametrize(

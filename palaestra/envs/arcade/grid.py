@@ -21,6 +21,12 @@ _ALIASES = (
 )
 
 
+def symbols_note(note: str, shown: bool) -> str:
+    """`` (note)``, naming the text board's symbols for a thing, where the text shows the board;
+    nothing where only an image shows it (a -Vision- text without ``text_board``)."""
+    return f" ({note})" if shown else ""
+
+
 def move_names(verbs: tuple[str, ...]) -> dict[str, int]:
     """Every accepted name of a move -> its direction index: each alias bare or after one of ``verbs``."""
     return {

@@ -2,7 +2,8 @@
 
 ``TilePainter`` keeps the last image and the codes it shows, and redraws only the cells whose code
 changed, so a step costs a few tile copies rather than a whole frame. Tiles are drawn once per
-painter with numpy (shapes) and Pillow (labels).
+painter with numpy (shapes) and Pillow (labels). ``image_side`` and ``board_in_text`` settle the two
+options every arcade game that draws takes: the image's size and whether its text shows the board too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,46 @@ from PIL import Image, ImageDraw, ImageFont
 Color = tuple[int, int, int]
 BACKGROUND: Color = (24, 26, 33)
 GRID_LINE: Color = (40, 44, 54)
+
+
+MAX_IMAGE_SIZE = 2048  # a 2048 x 2048 RGB image is 12 MiB; a much larger one per step exhausts memory
+
+
+def image_side(image_size: int | None, minimum: int, default: int, what: str) -> int:
+    """The side of a game's square images: ``image_size`` if given, else ``default`` grown to ``minimum``.
+
+    ``minimum`` is the smallest side at which the game draws ``what`` legibly; ``image_size`` must lie
+    from there to ``MAX_IMAGE_SIZE``, or a ``ValueError`` names the range.
+    """
+    if image_size is None:
+        return max(default, minimum)
+    integer = isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool)
+    if not integer or not minimum <= image_size <= MAX_IMAGE_SIZE:
+        raise ValueError(
+            f"image_size must be an integer from {minimum} to {MAX_IMAGE_SIZE} to draw {what}, "
+            f"got {image_size!r}"
+        )
+    return int(image_size)
+
+
+def grid_image_side(
+    image_size: int | None, rows: int, cols: int, min_cell: int, default: int, what: str
+) -> int:
+    """``image_side`` for a ``rows x cols`` grid (``what``) whose tiles need ``min_cell`` pixels."""
+    return image_side(image_size, min_cell * max(rows, cols), default, f"{what} of {cols}x{rows} cells")
+
+
+def board_in_text(text_board: bool | None, vision: bool) -> bool:
+    """Whether the observation text shows the board: by default only where no image shows it.
+
+    ``text_board=True`` puts the board in a ``-Vision-`` text too; ``False`` is refused without an
+    image, where the text is all the agent sees.
+    """
+    if text_board is None:
+        return not vision
+    if not text_board and not vision:
+        raise ValueError("text_board=False needs vision=True: without an image the text must show the board")
+    return bool(text_board)
 
 
 class TilePainter:

@@ -13,7 +13,7 @@ from palaestra.envs.arcade import grid
 from palaestra.envs.arcade.g2048 import view
 from palaestra.envs.arcade.g2048.expert import expert_move
 from palaestra.envs.arcade.g2048.world import DIRECTIONS, Game2048World
-from palaestra.envs.arcade.painter import TilePainter
+from palaestra.envs.arcade.painter import TilePainter, board_in_text, grid_image_side
 
 # 2048 players slide, swipe or push the tiles rather than move them.
 MOVES = grid.move_names(("move", "slide", "swipe", "push", "go"))
@@ -42,7 +42,9 @@ class Game2048Env(TextEnv):
     """2048 on an N x N board, played until the target tile appears or no move is left.
 
     Observation: the board as text (coordinates, legend, points, legal moves); with ``vision=True`` a
-    dict with that text and an RGB image of the tiles. Action: ``up``, ``down``, ``left`` or ``right``
+    dict of an RGB image of the tiles (``image_size`` from 24 pixels a cell to 2048) and a text of
+    the status alone (moves, points, largest tile, legal moves), or of the board too with
+    ``text_board=True``. Action: ``up``, ``down``, ``left`` or ``right``
     (also ``north``/``south``/``west``/``east``, arrows, ``u``/``d``/``l``/``r``, ``slide left``,
     ``swipe up``). A move that changes nothing is invalid: the board stays as it is
     and the step costs ``invalid_action_reward``; ``valid_actions`` lists only the moves that change
@@ -66,6 +68,7 @@ class Game2048Env(TextEnv):
         difficulty: str = "medium",
         size: int | None = None,
         target: int | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         settings = resolve_preset(PRESETS, difficulty, size=size, target=target)
@@ -74,7 +77,12 @@ class Game2048Env(TextEnv):
         if settings["target"] < 4 or settings["target"] & (settings["target"] - 1):
             raise ValueError(f"target must be a power of two of at least 4, got {settings['target']}")
         self.settings = settings
+        n = settings["size"]
+        base["image_size"] = grid_image_side(
+            base.get("image_size"), n, n, view.MIN_CELL, self.image_shape[0], "a 2048 board"
+        )
         super().__init__(**base)
+        self.text_board = board_in_text(text_board, self.vision)
         self._text = view.BoardText(settings["size"])
         self.world: Game2048World | None = None
 
@@ -116,13 +124,16 @@ class Game2048Env(TextEnv):
     def _describe(self) -> str:
         w = self.world
         legal = _LEGAL_TEXT[w.legal]
-        return (
-            f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} "
-            f"(target {w.target}).\n{self._text.board(w)}\n{view.LEGEND}\nLegal moves: {legal}."
+        status = (
+            f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} (target {w.target})."
         )
+        if not self.text_board:
+            return f"{status}\nLegal moves: {legal}."
+        return f"{status}\n{self._text.board(w)}\n{view.LEGEND}\nLegal moves: {legal}."
 
     def _instructions(self) -> str:
         s = self.settings
+        image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
             f"You play 2048 on a {s['size']}x{s['size']} board. Each move slides every tile as far as "
             "it goes up, down, left or right. Two tiles of the same value that collide merge into one "
@@ -131,7 +142,7 @@ class Game2048Env(TextEnv):
             "empty cell: a 2 (90%) or a 4 (10%). A move that changes nothing is not allowed. "
             f"Reward: the sum of the tiles your merges make, divided by {s['target']}. You win by making "
             f"a {s['target']} tile; the game is lost when no move changes the board.\n"
-            f"{view.AXES}\n" + grid.ANSWER_WITH_A_MOVE
+            f"{view.AXES}\n{image}" + grid.ANSWER_WITH_A_MOVE
         )
 
     @cached_property

@@ -28,6 +28,14 @@ _COLORS = (
     (237, 194, 46),
 )
 _BIG_COLOR = (60, 58, 50)
+# What the instructions of 2048-Vision-v0 say of the colours above.
+IMAGE_LEGEND = (
+    "The image shows the board, (0, 0) at the top left: every tile is a square with its value "
+    "written on it, and empty cells are plain beige squares. Tiles warm up with their value: 2 and "
+    "4 are off-white with dark digits, 8 to 64 go from light orange to red, 128 to 2048 are yellow, "
+    "and larger tiles are near black; from 8 up the digits are white."
+)
+MIN_CELL = 24  # pixels per cell: in smaller tiles a four-digit value is too small to read
 _MAX_KNOWN_ROWS = 1 << 16
 
 

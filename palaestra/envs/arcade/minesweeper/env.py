@@ -21,7 +21,7 @@ from palaestra.envs.arcade.minesweeper.world import (
     VERBS,
     MinesweeperWorld,
 )
-from palaestra.envs.arcade.painter import TilePainter
+from palaestra.envs.arcade.painter import TilePainter, board_in_text, grid_image_side
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"width": 6, "height": 6, "mines": 4},
@@ -69,8 +69,10 @@ def parse_action(text: str) -> tuple[int, int, int]:
 class MinesweeperEnv(TextEnv):
     """Minesweeper on a ``width x height`` field with ``mines`` mines; the first reveal is always safe.
 
-    Observation: the field as text (coordinates, legend, counts); with ``vision=True`` a dict with
-    that text and an RGB image of the field. Action: ``reveal X Y``, ``flag X Y`` or ``unflag X Y``
+    Observation: the field as text (coordinates, legend, counts); with ``vision=True`` a dict of an
+    RGB image of the field (``image_size`` from 12 pixels a cell to 2048; by default 256 or the
+    minimum if larger) and a text of the status alone (turn, mines, flags, safe cells left), or of
+    the field too with ``text_board=True``. Action: ``reveal X Y``, ``flag X Y`` or ``unflag X Y``
     (also ``reveal 3,4``, ``(3, 4)`` for a reveal, ``open``/``click``/``mark``/``unmark``).
     Reward: the safe cells a reveal opens divided by all safe cells (so clearing the field sums to 1),
     plus 1 on winning; -1 on revealing a mine; 0 for flags.
@@ -93,6 +95,7 @@ class MinesweeperEnv(TextEnv):
         width: int | None = None,
         height: int | None = None,
         mines: int | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         settings = resolve_preset(PRESETS, difficulty, width=width, height=height, mines=mines)
@@ -102,7 +105,11 @@ class MinesweeperEnv(TextEnv):
         if not 1 <= m <= w * h - 9:
             raise ValueError(f"mines must be between 1 and {w * h - 9} on a {w}x{h} field, got {m}")
         self.settings = settings
+        base["image_size"] = grid_image_side(
+            base.get("image_size"), h, w, view.MIN_CELL, self.image_shape[0], "a Minesweeper field"
+        )
         super().__init__(**base)
+        self.text_board = board_in_text(text_board, self.vision)
         self._text = view.FieldText(w, h)
         # Each cell's action strings, made once: valid_actions lists them every step.
         cells = [(x, y) for y in range(h) for x in range(w)]
@@ -184,18 +191,20 @@ class MinesweeperEnv(TextEnv):
             status = "Every safe cell is revealed: you won."
         else:
             status = f"Safe cells left to reveal: {w.safe_cells - w.revealed}."
+        counts = f"Turn {self.turn}. Mines: {w.mines}. Flags placed: {w.flags}."
+        if not self.text_board:
+            return f"{counts}\n{status}"
         if w.untouched:
             if not self._first_field:
                 self._first_field = self._text.field(w)
             field = self._first_field
         else:
             field = self._text.field(w)
-        return (
-            f"Turn {self.turn}. Mines: {w.mines}. Flags placed: {w.flags}.\n{field}\n{view.LEGEND}\n{status}"
-        )
+        return f"{counts}\n{field}\n{view.LEGEND}\n{status}"
 
     def _instructions(self) -> str:
         s = self.settings
+        image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
             f"You play Minesweeper on a {s['width']}x{s['height']} field hiding {s['mines']} mines. "
             "Reveal a cell to see how many of its 8 neighbours hold mines; a cell with no mine around "
@@ -203,7 +212,7 @@ class MinesweeperEnv(TextEnv):
             "area. Revealing a mine ends the game (reward -1). Each reveal earns the safe cells it "
             "opens divided by all safe cells, and revealing every safe cell wins (+1 more). Flags "
             "mark cells you believe are mines; a flagged cell must be unflagged before revealing it.\n"
-            f"{view.AXES}\n"
+            f"{view.AXES}\n{image}"
             "Each turn, answer with one move: reveal X Y, flag X Y or unflag X Y. You may think first; "
             "put the move in an action tag, for example: <action>reveal 3 4</action>"
         )

@@ -28,6 +28,16 @@ _NUMBER_COLORS = (
 )
 
 
+# What the instructions of Minesweeper-Vision-v0 say of the colours (_NUMBER_COLORS, make_tiles).
+IMAGE_LEGEND = (
+    "The image shows the field, (0, 0) at the top left: a hidden cell is a slate-blue square, a "
+    "revealed cell is light grey, blank when no mine is around it and otherwise showing its count "
+    "(1 blue, 2 green, 3 red, 4 purple, 5 orange, 6 teal, 7 white, 8 grey), a flag is a red disc "
+    "on a hidden cell, a mine is a black disc, and the mine that exploded is a black disc on red."
+)
+MIN_CELL = 12  # pixels per cell: the counts are written in an 8-pixel font
+
+
 class FieldText:
     """Renders fields of one size as text.
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import ActionError, TextEnv, quote, resolve_preset
+from palaestra.envs.arcade.painter import MAX_IMAGE_SIZE, board_in_text, image_side
 from palaestra.envs.arcade.rotation import render
 from palaestra.envs.arcade.rotation.expert import expert_answer
 from palaestra.envs.arcade.rotation.world import (
@@ -125,8 +126,10 @@ class RotationEnv(TextEnv):
 
     Observation (``-Text-``): the four objects' cube coordinates, the example pair's turn and the
     question. With ``vision=True``: a dict whose text states the example's turn and the question, and
-    whose image shows the four views in a 2x2 grid (``image_size`` square; 1 2 above, 3 4 below).
-    Action: one of ``valid_actions()``, e.g. ``<answer>90 clockwise</answer>`` (aliases: ``90 cw``,
+    whose image shows the four views in a 2x2 grid (``image_size`` square, even, 64 to 2048; 1 2
+    above, 3 4 below); ``text_board=True`` lists the coordinates there too.
+    Action: one of ``valid_actions()``, bare or in an ``<action>`` or ``<answer>`` tag, e.g.
+    ``<action>90 clockwise</action>`` (aliases: ``90 cw``,
     ``-90``, ``270 ccw``; ``90 ccw``, ``+90``; ``180``, ``half turn``; ``mirror``). Reward: 1 for the
     right answer, else 0; the episode ends with the first valid answer.
 
@@ -135,6 +138,8 @@ class RotationEnv(TextEnv):
             (a new object of 8 to 10 cubes) or ``hard`` (10 to 12 cubes, and a quarter of the test
             pairs are mirror images: answer ``mirror``).
         min_cubes, max_cubes, same_object, mirror_prob: override the preset.
+        text_board: whether the text lists the cube coordinates (always for ``-Text-``; by default
+            not for ``-Vision-``, whose image shows the objects).
 
     Example:
         >>> import gymnasium as gym, palaestra
@@ -155,6 +160,7 @@ class RotationEnv(TextEnv):
         max_cubes: int | None = None,
         same_object: bool | None = None,
         mirror_prob: float | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         self.settings = resolve_preset(
@@ -166,10 +172,14 @@ class RotationEnv(TextEnv):
             mirror_prob=mirror_prob,
         )
         check_settings(self.settings["min_cubes"], self.settings["max_cubes"], self.settings["mirror_prob"])
+        side = image_side(base.get("image_size"), render.MIN_IMAGE_SIZE, self.image_shape[0], "four views")
+        if side % 2:  # the four views tile the image in a 2x2 grid
+            raise ValueError(
+                f"image_size must be even, from {render.MIN_IMAGE_SIZE} to {MAX_IMAGE_SIZE}, got {side}"
+            )
+        base["image_size"] = side
         super().__init__(**base)
-        side = self.image_shape[0]
-        if side < 32 or side % 2:  # the four views tile the image in a 2x2 grid
-            raise ValueError(f"image_size must be an even number of at least 32, got {side}")
+        self.text_board = board_in_text(text_board, self.vision)
         self.puzzle: RotationPuzzle | None = None
         self._given: int | None = None  # the answer given, None until answered
         self._image: np.ndarray | None = None  # the four views, drawn once per episode
@@ -204,8 +214,9 @@ class RotationEnv(TextEnv):
     def _describe(self) -> str:
         p = self.puzzle
         example = f"turned {_TURN_PHRASES[p.example_answer]}"
+        lines = []
         if self.vision:
-            lines = [
+            lines += [
                 (
                     "The image shows four views of objects made of cubes, in a 2x2 grid: 1 top left, "
                     "2 top right, 3 bottom left, 4 bottom right."
@@ -214,9 +225,10 @@ class RotationEnv(TextEnv):
                 "Test pair: views 3 and 4.",
             ]
         else:
-            lines = [f"Example pair: object 2 is object 1 {example} about the vertical z axis."]
+            lines.append(f"Example pair: object 2 is object 1 {example} about the vertical z axis.")
+        if self.text_board:
             for index, cubes in enumerate(p.views):
-                if index == 2:
+                if index == 2 and not self.vision:
                     lines.append("Test pair: objects 3 and 4.")
                 lines.append(f"Object {index + 1} ({len(cubes)} cubes): {_coordinates(cubes)}")
         what = "view" if self.vision else "object"
@@ -250,9 +262,10 @@ class RotationEnv(TextEnv):
         if self.vision:
             text.append(
                 "The image shows the four views in a 2x2 grid, numbered 1 2 (top) and 3 4 (bottom), "
-                "all seen by the same camera from above and in front, with the vertical axis upright."
+                "all seen by the same camera from above and in front, with the vertical axis upright. "
+                + render.IMAGE_LEGEND
             )
-        else:
+        if self.text_board:
             text.append(
                 "Objects are lists of cube coordinates (x, y, z): x points east, y north and z up "
                 "(z is the vertical axis), so a clockwise quarter turn takes (x, y, z) to (y, -x, z). "
@@ -260,9 +273,10 @@ class RotationEnv(TextEnv):
                 "listed in sorted order: the order says nothing about which cube is which."
             )
         text.append(
-            f"Answer with one of: {', '.join(self.valid_actions())}. Put the answer in an answer "
-            "tag, for example: <answer>90 clockwise</answer> (also accepted: 90 cw, -90 for "
-            "clockwise, 90 ccw or +90 for counterclockwise, half turn for 180). You may think first. "
+            f"Answer with one of: {', '.join(self.valid_actions())}. You may think first; then put "
+            "the answer in an action tag, for example: <action>90 clockwise</action>, or in an "
+            "answer tag: <answer>90 clockwise</answer> (also accepted: 90 cw, -90 for clockwise, "
+            "90 ccw or +90 for counterclockwise, half turn for 180). "
             "Reward: 1 for the right answer, 0 otherwise."
         )
         return "\n".join(text)

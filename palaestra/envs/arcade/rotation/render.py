@@ -25,6 +25,14 @@ CAMERA_AZIMUTH = np.radians(-55.0)  # from the east axis towards the north; nega
 CAMERA_ELEVATION = np.radians(30.0)
 CAMERA_DISTANCE = 3.6  # in object radii: enough for a visible but mild perspective
 COLOR = np.array((120, 175, 235), np.float64)
+# What the instructions of Rotation-Vision-v0 say of the colours (COLOR, OUTLINE, LIGHT, the labels).
+IMAGE_LEGEND = (
+    "The cubes are drawn light blue with a dark outline round every face, lit from above, so the "
+    "tops are the brightest faces and the two visible sides differ in shade; the background is dark "
+    "grey, grey lines divide the four views and each view's number is written in white in its top "
+    "left corner."
+)
+MIN_IMAGE_SIZE = 64  # four views of 32 pixels; in smaller ones a cube is a few pixels, mostly outline
 OUTLINE = np.array((16, 20, 28), np.uint8)
 OUTLINE_WIDTH = 0.05  # of a cube's side
 AMBIENT, DIFFUSE = 0.35, 0.65

@@ -5,11 +5,12 @@ set of deadly moves::
 
     <best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>
 
-``<worst_answer>None</worst_answer>`` says no move is deadly. Reward: 1 when the best move is safe
-and the deadly set is exactly right, plus 0.1 for an answer in the right format. Score and success:
-whether the answer is right. A reply without both tags is invalid and may be retried; after
-``max_invalid_actions``
-(default 3) such replies in a row the episode is truncated.
+``<worst_answer>None</worst_answer>`` says no move is deadly. The answer may come inside an
+``<action>`` tag like any action; ``valid_actions`` lists all 64 well-formed answers (each best move
+with each set of deadly moves), so the ``random`` agent answers in the format. Reward: 1 when the
+best move is safe and the deadly set is exactly right, plus 0.1 for an answer in the right format.
+Score and success: whether the answer is right. A reply without both tags is invalid and may be
+retried; after ``max_invalid_actions`` (default 3) such replies in a row the episode is truncated.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import ActionError, TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText
-from palaestra.envs.arcade.painter import TilePainter
+from palaestra.envs.arcade.grid import AXES, DIRECTIONS, MOVES, GridText, symbols_note
+from palaestra.envs.arcade.painter import TilePainter, board_in_text
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.env import PRESETS
 from palaestra.envs.arcade.snake.expert import expert_move
@@ -64,6 +65,13 @@ def format_answer(best: int, deadly: frozenset[int] | set[int]) -> str:
     return f"<best_answer>{DIRECTIONS[best].upper()}</best_answer> <worst_answer>{worst}</worst_answer>"
 
 
+# Every well-formed answer: each best move with each subset of the four moves as the deadly set.
+ANSWERS = tuple(
+    format_answer(best, {d for d in range(4) if subset >> d & 1}) for best in range(4) for subset in range(16)
+)
+EXAMPLE = "<best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>"
+
+
 class SnakeDecisionEnv(TextEnv):
     """One Snake position, one answer: the best move and the deadly moves. See the module docstring."""
 
@@ -78,13 +86,18 @@ class SnakeDecisionEnv(TextEnv):
         size: int | None = None,
         opponent: str | None = None,
         num_apples: int | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         self.settings = resolve_preset(
             PRESETS, difficulty, size=size, opponent=opponent, num_apples=num_apples
         )
         check_settings(**self.settings)
+        base["image_size"] = view.image_side(
+            self.settings["size"], base.get("image_size"), self.image_shape[0]
+        )
         super().__init__(**base)
+        self.text_board = board_in_text(text_board, self.vision)
         self._text = GridText(self.settings["size"], self.settings["size"], view.SYMBOLS)
         self.world: SnakeWorld | None = None
         self.deadly: frozenset[int] = frozenset()
@@ -124,6 +137,9 @@ class SnakeDecisionEnv(TextEnv):
     def _state_bytes(self) -> bytes:
         return self.world.state_bytes() + bytes((self._answered is None, bool(self._answered)))
 
+    def valid_actions(self) -> list[str]:
+        return list(ANSWERS)
+
     def expert_action(self) -> str:
         return format_answer(expert_move(self.world), self.deadly)
 
@@ -135,20 +151,24 @@ class SnakeDecisionEnv(TextEnv):
         )
         if self._answered is not None:
             question = f"Your answer was {'right' if self._answered else 'wrong'}."
+        if not self.text_board:
+            return f"{view.status(w)}\n{question}"
         return f"{self._text.board(w.grid)}\n{view.LEGEND}\n{view.status(w, self._text.coords)}\n{question}"
 
     def _instructions(self) -> str:
-        n = self.settings["size"]
+        n, shown = self.settings["size"], self.text_board
+        image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
-            f"This is a position from a game of Snake on a {n}x{n} board. You control the snake "
-            "whose head is Y; the enemy snake (E/e), if any, moves at the same time. A move is "
-            "deadly when it takes your head off the board or into a cell any snake occupies now "
-            "(your own tail tip excepted, as it moves away). Name the best move (one that is not "
-            "deadly and heads for an apple, A) and every deadly move.\n"
-            f"{AXES}\n"
-            "Answer in this format: <best_answer>UP</best_answer> <worst_answer>LEFT, DOWN</worst_answer>. "
-            "Moves are UP, DOWN, LEFT, RIGHT; write <worst_answer>None</worst_answer> "
-            "when no move is deadly. "
+            f"This is a position from a game of Snake on a {n}x{n} board. You control the "
+            f"snake{symbols_note('Y is its head', shown)}; the enemy snake{symbols_note('E/e', shown)}, "
+            "if any, moves at the same time. A move is deadly when it takes your head off the board "
+            "or into a cell any snake occupies now (your own tail tip excepted, as it moves away). "
+            "Name the best move, one that is not deadly and heads for an "
+            f"apple{symbols_note('A', shown)}, and every deadly move.\n"
+            f"{AXES}\n{image}"
+            f"Answer in this format: {EXAMPLE}. Moves are UP, DOWN, LEFT, RIGHT; write "
+            "<worst_answer>None</worst_answer> when no move is deadly. You may think first; then put "
+            f"the answer in an action tag, for example: <action>{EXAMPLE}</action>\n"
             "Reward: 1 when your best move is safe and your deadly moves are exactly right, plus 0.1 "
             "for the format."
         )

@@ -8,8 +8,15 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import TextEnv, resolve_preset
-from palaestra.envs.arcade.grid import ANSWER_WITH_A_MOVE, AXES, DIRECTIONS, GridText, parse_move
-from palaestra.envs.arcade.painter import TilePainter
+from palaestra.envs.arcade.grid import (
+    ANSWER_WITH_A_MOVE,
+    AXES,
+    DIRECTIONS,
+    GridText,
+    parse_move,
+    symbols_note,
+)
+from palaestra.envs.arcade.painter import TilePainter, board_in_text
 from palaestra.envs.arcade.snake import view
 from palaestra.envs.arcade.snake.expert import expert_move
 from palaestra.envs.arcade.snake.world import SnakeWorld, check_settings
@@ -24,9 +31,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 class SnakeEnv(TextEnv):
     """Snake on an N x N board against an optional opponent snake.
 
-    Observation: the board as text (legend, coordinates, status); with ``vision=True`` a dict with
-    that text and an RGB image of the board. Action: ``up``, ``down``, ``left`` or ``right``
-    (also ``north``/``east``/``south``/``west``, arrows, ``u``/``r``/``d``/``l``, ``move up``).
+    Observation: the board as text (legend, coordinates, status); with ``vision=True`` a dict of an
+    RGB image of the board and a text of the status alone (turn, lengths, apples eaten), or of the
+    board too with ``text_board=True``. ``image_size`` runs from 5 pixels a cell to 2048.
+    Action: ``up``, ``down``, ``left`` or ``right`` (also ``north``/``east``/``south``/``west``,
+    arrows, ``u``/``r``/``d``/``l``, ``move up``).
     Reward: +1 per apple eaten, -1 on death, ``invalid_action_reward`` for an unparsable action.
     The episode ends when the snake dies or has eaten ``target_apples`` (success).
     Score: 0.8 * min(1, eaten / target_apples) + 0.2 if alive at the end.
@@ -48,6 +57,7 @@ class SnakeEnv(TextEnv):
         opponent: str | None = None,
         num_apples: int | None = None,
         target_apples: int | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         settings = resolve_preset(
@@ -60,7 +70,9 @@ class SnakeEnv(TextEnv):
         )
         check_settings(**settings)
         self.settings = settings
+        base["image_size"] = view.image_side(settings["size"], base.get("image_size"), self.image_shape[0])
         super().__init__(**base)
+        self.text_board = board_in_text(text_board, self.vision)
         self._text = GridText(settings["size"], settings["size"], view.SYMBOLS)
         self.world: SnakeWorld | None = None
 
@@ -97,24 +109,30 @@ class SnakeEnv(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
+        if not self.text_board:
+            return f"Turn {self.turn}.\n{view.status(w)}"
         board = self._text.board(w.grid)
         return f"Turn {self.turn}.\n{board}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
 
     def _instructions(self) -> str:
         s = self.settings
+        shown = self.text_board
+        enemy_snake = f"An enemy snake{symbols_note('E/e', shown)}"
         enemy = {
             "none": "You are alone on the board.",
-            "random": "An enemy snake (E/e) moves at random among its safe moves.",
-            "greedy": "An enemy snake (E/e) heads for the nearest apple, avoiding certain death.",
+            "random": f"{enemy_snake} moves at random among its safe moves.",
+            "greedy": f"{enemy_snake} heads for the nearest apple, avoiding certain death.",
         }[s["opponent"]]
+        image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
-            f"You control a snake (Y is its head, y its body) on a {s['size']}x{s['size']} board. "
-            f"{enemy} Both snakes move one cell per turn at the same time. Eating an apple (A) "
-            "grows your snake by one and scores +1; a new apple appears. You die (-1, game over) if "
-            "your head leaves the board, enters any cell a snake occupies now (your own tail tip "
-            "excepted, as it moves away), or meets the enemy head in the same cell. Reversing into "
-            f"your own neck is death. Eat {s['target_apples']} apples to win.\n"
-            f"{AXES}\n" + ANSWER_WITH_A_MOVE
+            f"You control a snake{symbols_note('Y is its head, y its body', shown)} on a "
+            f"{s['size']}x{s['size']} board. {enemy} Both snakes move one cell per turn at the same "
+            f"time. Eating an apple{symbols_note('A', shown)} grows your snake by one and scores "
+            "+1; a new apple appears. You die (-1, game over) if your head leaves the board, enters "
+            "any cell a snake occupies now (your own tail tip excepted, as it moves away), or meets "
+            "the enemy head in the same cell. Reversing into your own neck is death. Eat "
+            f"{s['target_apples']} apples to win.\n"
+            f"{AXES}\n{image}" + ANSWER_WITH_A_MOVE
         )
 
     @cached_property

@@ -11,26 +11,43 @@ from palaestra.envs.arcade.snake.world import APPLE, BODY, EMPTY, HEAD, OTHER_BO
 SYMBOLS = {EMPTY: ".", APPLE: "A", HEAD: "Y", BODY: "y", OTHER_HEAD: "E", OTHER_BODY: "e"}
 LEGEND = "Legend: Y your head, y your body, E enemy head, e enemy body, A apple, . empty."
 
+# The image's colours, and what the instructions of the -Vision- ids say of them.
+YOU, ENEMY, APPLE_COLOR = (80, 200, 120), (90, 140, 235), (225, 60, 60)
+IMAGE_LEGEND = (
+    "The image shows the board, one square cell per board cell, (0, 0) at the top left: your snake "
+    "is green (its head the bright green cell with two white eyes, its body darker green), the enemy "
+    "snake is blue (a bright blue head with eyes, a darker blue body), apples are red discs and empty "
+    "cells are dark grey."
+)
+MIN_CELL = 5  # pixels per cell: below this the heads' eyes and the apples' discs blur into squares
 
-def status(world: SnakeWorld, coords: list[str]) -> str:
-    """Both snakes and the apples in words; ``coords`` names each cell (``GridText.coords``)."""
+
+def status(world: SnakeWorld, coords: list[str] | None = None) -> str:
+    """Both snakes and the apples in words, with where they are if ``coords`` names each cell
+    (``GridText.coords``); a -Vision- text leaves positions to the image."""
+
+    def head_at(cell: int) -> str:
+        return f"head at {coords[cell]}, " if coords else ""
+
     lines = [
-        f"You: head at {coords[world.snake[0]]}, heading {DIRECTIONS[world.heading]}, "
+        f"You: {head_at(world.snake[0])}heading {DIRECTIONS[world.heading]}, "
         f"length {len(world.snake)}{'' if world.alive else ', dead'}.",
     ]
     if world.other:
-        lines.append(f"Enemy: head at {coords[world.other[0]]}, length {len(world.other)}.")
+        lines.append(f"Enemy: {head_at(world.other[0])}length {len(world.other)}.")
     elif world.opponent != "none":
         lines.append("Enemy: dead.")
-    apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-    lines.append(f"Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}.")
+    eaten = f"Eaten: {world.apples_eaten} of {world.target_apples}."
+    if coords:
+        apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
+        eaten = f"Apples at: {apples}. {eaten}"
+    lines.append(eaten)
     return "\n".join(lines)
 
 
 def make_tiles(cell: int) -> np.ndarray:
     """Tiles indexed by the world's cell codes."""
     empty = painter.blank(cell)
-    you, enemy = (80, 200, 120), (90, 140, 235)
 
     def head(color):
         tile = painter.square(cell, color, inset=0.04)
@@ -41,13 +58,18 @@ def make_tiles(cell: int) -> np.ndarray:
 
     tiles = {
         EMPTY: empty,
-        APPLE: painter.disc(cell, (225, 60, 60), 0.32),
-        HEAD: head(you),
-        BODY: painter.square(cell, tuple(int(c * 0.75) for c in you)),
-        OTHER_HEAD: head(enemy),
-        OTHER_BODY: painter.square(cell, tuple(int(c * 0.75) for c in enemy)),
+        APPLE: painter.disc(cell, APPLE_COLOR, 0.32),
+        HEAD: head(YOU),
+        BODY: painter.square(cell, tuple(int(c * 0.75) for c in YOU)),
+        OTHER_HEAD: head(ENEMY),
+        OTHER_BODY: painter.square(cell, tuple(int(c * 0.75) for c in ENEMY)),
     }
     return painter.stack([tiles[code] for code in range(len(tiles))])
+
+
+def image_side(size: int, image_size: int | None, default: int) -> int:
+    """The image side for a ``size x size`` board (see ``painter.image_side``)."""
+    return painter.grid_image_side(image_size, size, size, MIN_CELL, default, "a Snake board")
 
 
 def board_painter(size: int, image_shape: tuple[int, int]) -> painter.TilePainter:

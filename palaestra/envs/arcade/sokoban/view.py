@@ -21,41 +21,54 @@ SYMBOLS = {FLOOR: "_", WALL: "#", GOAL: ".", BOX: "$", BOX_ON_GOAL: "*", PLAYER:
 LEGEND = "Legend: # wall, _ floor, . goal, $ box, * box on a goal, @ you, + you on a goal."
 
 
-def status(world: SokobanWorld, coords: list[str]) -> str:
-    """Where the player, the boxes and the goals are; ``coords`` names each cell (``GridText.coords``)."""
+def status(world: SokobanWorld, coords: list[str] | None = None) -> str:
+    """How many boxes are on goals, and where you, the boxes and the goals are if ``coords`` names
+    each cell (``GridText.coords``); a -Vision- text leaves positions to the image."""
+    count = f"Boxes on goals: {world.boxes_on_goals} of {len(world.goals)}."
+    if not coords:
+        return count
 
     def cells(group) -> str:
         return ", ".join(coords[c] for c in sorted(group))
 
     return (
         f"You are at {coords[world.player]}. Boxes at: {cells(world.boxes)}. "
-        f"Goals at: {cells(world.goals)}.\n"
-        f"Boxes on goals: {world.boxes_on_goals} of {len(world.goals)}."
+        f"Goals at: {cells(world.goals)}.\n{count}"
     )
+
+
+# The image's colours, and what the instructions of Sokoban-Vision-v0 say of them.
+FLOOR_COLOR, GOAL_COLOR, PLAYER_COLOR = (52, 56, 66), (235, 200, 70), (90, 170, 240)
+WALL_COLOR, WALL_EDGE = (120, 84, 60), (80, 56, 40)
+BOX_COLOR, BOX_ON_GOAL_COLOR = (200, 140, 60), (90, 200, 110)
+IMAGE_LEGEND = (
+    "The image shows the board, one square cell per board cell, (0, 0) at the top left: walls are "
+    "brown blocks, floor is dark grey, a goal is a small yellow dot on the floor, a box is an "
+    "orange square (green once it stands on a goal), and you are a blue disc (with a yellow dot in "
+    "its middle when you stand on a goal)."
+)
+MIN_CELL = 8  # pixels per cell: below this a goal's dot and a box's inner square vanish
 
 
 def make_tiles(cell: int) -> np.ndarray:
     """Tiles indexed by the world's cell codes."""
-    floor = painter.blank(cell, (52, 56, 66))
-    goal_color = (235, 200, 70)
-    goal = painter.disc(cell, goal_color, 0.16, base=floor)
-    wall = painter.square(cell, (120, 84, 60), inset=0.03, base=painter.blank(cell, (80, 56, 40)))
-    box_color = (200, 140, 60)
+    floor = painter.blank(cell, FLOOR_COLOR)
+    goal = painter.disc(cell, GOAL_COLOR, 0.16, base=floor)
+    wall = painter.square(cell, WALL_COLOR, inset=0.03, base=painter.blank(cell, WALL_EDGE))
 
     def box(color, base):
         tile = painter.square(cell, color, inset=0.12, base=base)
         return painter.square(cell, tuple(int(c * 0.8) for c in color), inset=0.3, base=tile)
 
-    player_color = (90, 170, 240)
-    player = painter.disc(cell, player_color, 0.33, base=floor)
+    player = painter.disc(cell, PLAYER_COLOR, 0.33, base=floor)
     tiles = {
         FLOOR: floor,
         WALL: wall,
         GOAL: goal,
-        BOX: box(box_color, floor),
-        BOX_ON_GOAL: box((90, 200, 110), floor),
+        BOX: box(BOX_COLOR, floor),
+        BOX_ON_GOAL: box(BOX_ON_GOAL_COLOR, floor),
         PLAYER: player,
-        PLAYER_ON_GOAL: painter.disc(cell, goal_color, 0.16, base=player),
+        PLAYER_ON_GOAL: painter.disc(cell, GOAL_COLOR, 0.16, base=player),
     }
     return painter.stack([tiles[code] for code in range(len(tiles))])
 

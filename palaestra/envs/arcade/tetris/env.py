@@ -10,6 +10,7 @@ import numpy as np
 
 from palaestra.core import ActionError, TextEnv, normalize, quote, resolve_preset
 from palaestra.envs.arcade.grid import GridText
+from palaestra.envs.arcade.painter import board_in_text, grid_image_side
 from palaestra.envs.arcade.tetris import view
 from palaestra.envs.arcade.tetris.expert import expert_move
 from palaestra.envs.arcade.tetris.world import KINDS, LINE_REWARDS, ROTATIONS, TetrisWorld
@@ -44,10 +45,12 @@ class TetrisEnv(TextEnv):
 
     Observation: the well as text (row and column numbers, legend), the current and next pieces, and
     the current piece's rotations drawn with the columns each may take; with ``vision=True`` a dict
-    with that text and an RGB image (the current piece above the well). Action: ``rotation R column C``
-    (also ``rotate R, col C``, ``r1 c3``, ``1 3``): R is the number of clockwise quarter turns from the
-    piece's spawn orientation (0-3), C the well column of the piece's leftmost cell. The piece falls
-    straight down from above the well. ``valid_actions`` lists every distinct placement.
+    of an RGB image (the current piece above the well; ``image_size`` from 4 pixels a cell to 2048)
+    and the same text without the well, or with it too with ``text_board=True``.
+    Action: ``rotation R column C`` (also ``rotate R, col C``, ``r1 c3``, ``1 3``): R is the number
+    of clockwise quarter turns from the piece's spawn orientation (0-3), C the well column of the
+    piece's leftmost cell. The piece falls straight down from above the well. ``valid_actions`` lists
+    every distinct placement.
     Reward: 1, 3, 5 or 8 for clearing 1, 2, 3 or 4 rows with one piece; -1 when a piece tops out.
     The episode ends when ``target_lines`` rows are cleared (success) or the well tops out.
     Score: rows cleared / ``target_lines``, at most 1.
@@ -68,6 +71,7 @@ class TetrisEnv(TextEnv):
         width: int | None = None,
         height: int | None = None,
         target_lines: int | None = None,
+        text_board: bool | None = None,
         **base: Any,
     ):
         settings = resolve_preset(PRESETS, difficulty, width=width, height=height, target_lines=target_lines)
@@ -78,7 +82,16 @@ class TetrisEnv(TextEnv):
         if settings["target_lines"] < 1:
             raise ValueError(f"target_lines must be at least 1, got {settings['target_lines']}")
         self.settings = settings
+        base["image_size"] = grid_image_side(
+            base.get("image_size"),
+            view.image_rows(settings["height"]),
+            settings["width"],
+            view.MIN_CELL,
+            self.image_shape[0],
+            "a Tetris well with its preview",
+        )
         super().__init__(**base)
+        self.text_board = board_in_text(text_board, self.vision)
         width = settings["width"]
         self._text = GridText(width, settings["height"], view.SYMBOLS)
         self._rotations = [view.rotations_text(kind, width) for kind in range(len(KINDS))]
@@ -150,13 +163,15 @@ class TetrisEnv(TextEnv):
                 f"Current piece: {KINDS[w.piece]}. Next piece: {KINDS[w.next_piece]}.\n"
                 f"Placements of {KINDS[w.piece]} (X marks its cells):\n{self._rotations[w.piece]}"
             )
-        return (
-            f"Piece {w.pieces + 1}. Rows cleared: {w.lines} of {self.settings['target_lines']}. "
-            f"Points: {w.points}.\n{self._text.board(w.cells)}\n{view.LEGEND}\n{status}"
-        )
+        target = self.settings["target_lines"]
+        counts = f"Piece {w.pieces + 1}. Rows cleared: {w.lines} of {target}. Points: {w.points}."
+        if not self.text_board:
+            return f"{counts}\n{status}"
+        return f"{counts}\n{self._text.board(w.cells)}\n{view.LEGEND}\n{status}"
 
     def _instructions(self) -> str:
         s = self.settings
+        image = f"{view.IMAGE_LEGEND}\n" if self.vision else ""
         return (
             f"You play Tetris in a well {s['width']} columns wide and {s['height']} rows high. Pieces "
             "(I, O, T, S, Z, J, L) come in shuffled bags of seven. Each turn you place the current "
@@ -166,7 +181,7 @@ class TetrisEnv(TextEnv):
             "down. Clearing 1, 2, 3 or 4 rows with one piece earns 1, 3, 5 or 8. A piece that comes to "
             "rest sticking out above the top row ends the game (reward -1). Clear "
             f"{s['target_lines']} rows to win.\n"
-            f"{view.AXES}\n"
+            f"{view.AXES}\n{image}"
             "Each turn, answer with one placement: rotation R column C. You may think first; put the "
             "placement in an action tag, for example: <action>rotation 1 column 3</action>"
         )

@@ -22,6 +22,19 @@ _COLORS = (
 )
 PREVIEW_ROWS = 2  # the current piece is drawn above the well, in its spawn rotation
 DIVIDER = GARBAGE + 1  # the code of the line between the preview and the well
+# What the instructions of Tetris-Vision-v0 say of the image (_COLORS, make_tiles, WellPainter).
+IMAGE_LEGEND = (
+    "The image shows the current piece in its rotation 0 at the top, a light grey line below it, "
+    "then the well, column 0 at the left. Filled cells are squares in the colour of the piece that "
+    "left them: I cyan, O yellow, T purple, S green, Z red, J blue, L orange (grey for cells "
+    "filled before the first piece); empty cells are dark."
+)
+MIN_CELL = 4  # pixels per cell: each cell is a plain coloured square, still one at 4 pixels
+
+
+def image_rows(height: int) -> int:
+    """The rows of cells the image shows for a well ``height`` high: the preview, the divider, the well."""
+    return PREVIEW_ROWS + 1 + height
 
 
 def rotations_text(kind: int, width: int) -> str:
@@ -57,7 +70,7 @@ class WellPainter:
     """The image: the current piece above the well, a divider line, then the well."""
 
     def __init__(self, width: int, height: int, image_shape: tuple[int, int]):
-        rows = height + PREVIEW_ROWS + 1
+        rows = image_rows(height)
         cell = painter.TilePainter.cell_size(rows, width, image_shape)
         self.width = width
         self.tiles = painter.TilePainter(rows, width, make_tiles(cell), image_shape)
