@@ -19,6 +19,7 @@ from PIL import Image
 from palaestra.agents import AgentError, agent_factory
 from palaestra.agents.llm.chat_agent import Completion
 from palaestra.agents.llm.testserver import ScriptedChatServer
+from palaestra.core.errors import UsageError
 
 FAST = {"request_timeout": 0.5, "max_retries": 2, "retry_backoff": 0.01}
 
@@ -186,7 +187,7 @@ def test_close_stops_the_client_loop_thread_and_may_be_repeated(server):
 
 
 def test_unknown_options_and_a_missing_model_are_refused(server):
-    with pytest.raises(TypeError, match="does not take option.*device"):
+    with pytest.raises(UsageError, match="does not take option.*device"):
         agent_factory("openai:m", base_url=server.base_url, device="cpu")
     with pytest.raises(ValueError, match="model name"):
         agent_factory("openai:", base_url=server.base_url)

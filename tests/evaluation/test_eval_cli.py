@@ -24,10 +24,6 @@ def test_eval_writes_a_run_folder_with_the_meta_of_design(tmp_path):
         "3",
         "--agent",
         "random",
-        "--temperature",
-        "0.3",
-        "--agent-option",
-        "history_turns=4",
         "--out",
         str(run),
         "--no-progress",
@@ -42,11 +38,7 @@ def test_eval_writes_a_run_folder_with_the_meta_of_design(tmp_path):
             "seeds": [0, 1, 2],
         }
     ]
-    assert meta["agent"] == {
-        "spec": "random",
-        "label": "random",
-        "options": {"history_turns": 4, "temperature": 0.3},
-    }
+    assert meta["agent"] == {"spec": "random", "label": "random", "options": {}}
     assert {"python", "palaestra", "gymnasium"} <= set(meta["packages"])
     assert meta["started_at"] and "git_commit" in meta and meta["settings"]["backend"] == "asyncio"
     lines = [json.loads(line) for line in (run / "episodes.jsonl").read_text().splitlines()]

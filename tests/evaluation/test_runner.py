@@ -104,7 +104,7 @@ def test_resume_refuses_another_agent_or_suite(tmp_path):
 def test_secret_options_are_not_written_and_must_be_given_again(tmp_path):
     suite = custom_suite(["SnakeDecision-Text-v0"], 1)
     options = {"api_key": "sk-very-secret", "api_key_env": "MY_KEY", "temperature": 0.5, "max_tokens": 64}
-    evaluate(tmp_path / "run", suite=suite, spec="expert", options=options, show_progress=False)
+    evaluate(tmp_path / "run", suite=suite, spec="test-any-options", options=options, show_progress=False)
     meta_text = (tmp_path / "run" / "meta.json").read_text()
     assert "sk-very-secret" not in meta_text
     assert json.loads(meta_text)["agent"]["options"] == {

@@ -19,6 +19,7 @@ import gymnasium as gym
 
 from palaestra.agents.llm.prompting import Conversation, Message, TokenCounter
 from palaestra.agents.llm.settings import PromptSettings, check_options, default_window, split_common
+from palaestra.core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ChatAgentFactory:
         # The seed is not used: sampling randomness belongs to the backend (its sampling_seed option).
         space = env.observation_space
         if isinstance(space, gym.spaces.Dict) and "image" in space.spaces and not self.backend.accepts_images:
-            raise ValueError(
+            raise UsageError(
                 f"the {self.name} agent reads text only, and this env observes images; "
                 "use the env's -Text- variant or an openai: agent with a vision model"
             )

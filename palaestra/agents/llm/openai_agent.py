@@ -26,6 +26,7 @@ from palaestra.agents.base import AgentError
 from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
 from palaestra.agents.llm.prompting import Message, estimate_tokens
 from palaestra.agents.llm.settings import Sampling, check_options, split_common
+from palaestra.core.errors import MissingExtraError, UsageError
 
 OPTIONS = ("base_url", "api_key_env", "request_timeout", "max_retries", "retry_backoff")
 RETRYABLE_STATUSES = frozenset({408, 409, 429})  # and every 5xx
@@ -36,7 +37,9 @@ def _import_openai() -> Any:
     try:
         import openai
     except ImportError as err:
-        raise ImportError("the openai: agent needs the openai client: pip install 'palaestra[llm]'") from err
+        raise MissingExtraError(
+            "the openai: agent needs the openai client: pip install 'palaestra[llm]'"
+        ) from err
     return openai
 
 
@@ -61,11 +64,11 @@ class OpenAIBackend:
         retry_backoff: float = 1.0,
     ):
         if not model:
-            raise ValueError("the openai: agent needs a model name: openai:MODEL")
+            raise UsageError("the openai: agent needs a model name: openai:MODEL")
         if request_timeout <= 0:
-            raise ValueError(f"request_timeout must be > 0, got {request_timeout}")
+            raise UsageError(f"request_timeout must be > 0, got {request_timeout}")
         if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+            raise UsageError(f"max_retries must be >= 0, got {max_retries}")
         self._openai = _import_openai()
         self.model = model
         self.base_url = base_url
