@@ -16,7 +16,8 @@ from typing import Any
 from rich.console import Console
 
 from palaestra.core.records import META_FILE
-from palaestra.evaluation.evaluate import evaluate, file_slug
+from palaestra.evaluation.evaluate import evaluate, file_slug, resume
+from palaestra.evaluation.runner import RunSettings
 from palaestra.evaluation.suites import Suite
 from palaestra.leaderboard.build import Board, build_leaderboard
 
@@ -37,13 +38,16 @@ def bench(
     *,
     specs: tuple[str, ...] | list[str] = DEFAULT_AGENTS,
     options: dict[str, Any] | None = None,
-    settings: dict[str, Any] | None = None,
+    settings: RunSettings = RunSettings(),
     backend: str = "asyncio",
     ray_address: str | None = None,
     show_progress: bool = True,
     console: Console | None = None,
 ) -> BenchOutcome:
-    """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs."""
+    """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs.
+
+    A run already in ``out_dir`` is resumed with ``settings``.
+    """
     if not specs:
         raise ValueError("bench needs at least one agent spec")
     if len({file_slug(s) for s in specs}) != len(specs):
@@ -52,18 +56,18 @@ def bench(
     run_dirs: list[Path] = []
     for spec in specs:
         run_dir = out_dir / file_slug(spec)
-        outcome = evaluate(
-            run_dir,
-            suite=suite,
-            spec=spec,
-            options=options,
-            settings=settings,
-            resume=(run_dir / META_FILE).exists(),
-            backend=backend,
-            ray_address=ray_address,
-            show_progress=show_progress,
-            console=console,
-        )
+        where = {
+            "backend": backend,
+            "ray_address": ray_address,
+            "show_progress": show_progress,
+            "console": console,
+        }
+        if (run_dir / META_FILE).exists():
+            outcome = resume(
+                run_dir, suite=suite, spec=spec, options=options, setting_changes=settings.to_json(), **where
+            )
+        else:
+            outcome = evaluate(run_dir, suite, spec, options=options, settings=settings, **where)
         run_dirs.append(run_dir)
         if outcome.interrupted:
             return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True)

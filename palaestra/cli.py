@@ -167,7 +167,8 @@ def eval_agent(
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
 ) -> None:
     """Evaluate an agent on a suite or on env ids; records go to a resumable run folder."""
-    from palaestra.evaluation import custom_suite, default_run_dir, evaluate, load_suite
+    from palaestra.evaluation import RunSettings, custom_suite, default_run_dir, evaluate, load_suite
+    from palaestra.evaluation import resume as resume_run
     from palaestra.evaluation.report import metrics_table
 
     local = locals()
@@ -189,22 +190,29 @@ def eval_agent(
             raise ValueError("give --suite or --env, not both")
         if suite or env:
             chosen = load_suite(suite) if suite else custom_suite(list(env), episodes)
-        if resume is None and (chosen is None or agent is None):
+        where = {
+            "backend": backend,
+            "ray_address": ray_address,
+            "show_progress": progress,
+            "console": console,
+        }
+        if resume is not None:
+            outcome = resume_run(
+                resume, suite=chosen, spec=agent, options=options, setting_changes=settings, **where
+            )
+        elif chosen is None or agent is None:
             raise ValueError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
-        run_dir = resume or out or default_run_dir(chosen.id, label or agent)
-        outcome = evaluate(
-            run_dir,
-            suite=chosen,
-            spec=agent,
-            options=options,
-            label=label,
-            settings=settings,
-            resume=resume is not None,
-            backend=backend,
-            ray_address=ray_address,
-            show_progress=progress,
-            console=console,
-        )
+        else:
+            run_dir = out or default_run_dir(chosen.id, label or agent)
+            outcome = evaluate(
+                run_dir,
+                chosen,
+                agent,
+                options=options,
+                label=label,
+                settings=RunSettings(**settings),
+                **where,
+            )
     except USER_ERRORS as error:
         _fail(error)
     if outcome.metrics is not None:
@@ -236,7 +244,7 @@ def bench(
     """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
     from palaestra.bench import DEFAULT_AGENTS
     from palaestra.bench import bench as run_bench
-    from palaestra.evaluation import default_run_dir, load_suite
+    from palaestra.evaluation import RunSettings, default_run_dir, load_suite
     from palaestra.leaderboard import terminal_table
 
     given = {
@@ -254,7 +262,7 @@ def bench(
             out_dir,
             specs=agent or DEFAULT_AGENTS,
             options=options,
-            settings={"concurrency": concurrency} if concurrency else None,
+            settings=RunSettings(concurrency=concurrency) if concurrency else RunSettings(),
             backend=backend,
             ray_address=ray_address,
             show_progress=progress,

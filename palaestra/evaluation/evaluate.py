@@ -1,4 +1,5 @@
-"""``evaluate``: score one agent on a suite into a run folder, new or resumed (``palaestra eval``).
+"""Score one agent on a suite into a run folder (``palaestra eval``): ``evaluate`` starts a new run,
+``resume`` continues one.
 
 A new run writes ``meta.json`` first: the suite with its env ids, kwargs and seeds, the agent spec
 and its options (secrets redacted), the run settings, package versions, the git commit and the start
@@ -38,7 +39,8 @@ _PACKAGES = ("palaestra", "gymnasium", "numpy", "openai", "transformers", "torch
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """How a call to ``evaluate`` ended: ``interrupted`` when stopped by Ctrl-C (resume to finish)."""
+    """How a call to ``evaluate`` or ``resume`` ended: ``interrupted`` when stopped by Ctrl-C (resume to
+    finish)."""
 
     run_dir: Path
     metrics: RunMetrics | None
@@ -138,6 +140,8 @@ def _resume_options(meta: dict[str, Any], given: dict[str, Any]) -> dict[str, An
 def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFactory | None:
     """The agent factory for this process, or for Ray (whose workers build their own) ``None`` once the
     spec's prefix is known to be registered."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "ray":
         from palaestra.evaluation.ray_backend import import_ray
 
@@ -151,57 +155,82 @@ def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFac
 
 def evaluate(
     run_dir: str | Path,
+    suite: Suite,
+    spec: str,
     *,
-    suite: Suite | None = None,
-    spec: str | None = None,
     options: dict[str, Any] | None = None,
     label: str | None = None,
-    settings: dict[str, Any] | None = None,
-    resume: bool = False,
+    settings: RunSettings = RunSettings(),
     backend: str = "asyncio",
     ray_address: str | None = None,
     show_progress: bool = True,
     console: Console | None = None,
 ) -> RunOutcome:
-    """Run (or with ``resume``, continue) an evaluation into ``run_dir`` and return its metrics.
+    """Evaluate agent ``spec`` on ``suite`` in a new run folder ``run_dir`` and return its metrics.
 
-    A new run needs ``suite`` and ``spec``. On resume the suite and agent come from ``meta.json``;
-    a ``suite`` or ``spec`` given as well must match it. ``settings`` sets ``RunSettings`` fields;
-    the others come from the resumed run's meta, or the defaults. ``options`` go to the agent factory.
-    Ctrl-C ends the call with ``interrupted``.
+    ``options`` go to the agent factory; ``label`` names the agent on leaderboards (default: the spec).
+    Ctrl-C ends the call with ``interrupted``; ``resume`` finishes the run.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     options = dict(options or {})
-    factory = None
-    if resume:
-        store = ResultStore.open(run_dir)
-        meta = store.meta
-        try:
-            stored_suite = Suite.from_json(meta["suite"])
-            if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
-                raise RunDirError(
-                    f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
-                    f"not {suite.id} {suite.version}"
-                )
-            if spec is not None and spec != meta["agent"]["spec"]:
-                raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
-            suite, spec = stored_suite, meta["agent"]["spec"]
-            options = _resume_options(meta, options)
-            stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
-            run_settings = RunSettings(**{**stored, **(settings or {})})
-            factory = _checked_agent(spec, options, backend)
-        except BaseException:
-            store.close()
-            raise
-        store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
-    else:
-        if suite is None or spec is None:
-            raise ValueError("a new run needs a suite and an agent spec")
-        run_settings = RunSettings(**(settings or {}))
-        factory = _checked_agent(spec, options, backend)  # before the folder exists: a typo leaves no run
-        meta = run_meta(suite, spec, options, label or spec, run_settings, backend)
-        store = ResultStore.create(run_dir, meta)
+    factory = _checked_agent(spec, options, backend)  # before the folder exists: a typo leaves no run
+    store = ResultStore.create(run_dir, run_meta(suite, spec, options, label or spec, settings, backend))
+    return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
+
+
+def resume(
+    run_dir: str | Path,
+    *,
+    suite: Suite | None = None,
+    spec: str | None = None,
+    options: dict[str, Any] | None = None,
+    setting_changes: dict[str, Any] | None = None,
+    backend: str = "asyncio",
+    ray_address: str | None = None,
+    show_progress: bool = True,
+    console: Console | None = None,
+) -> RunOutcome:
+    """Continue the run in ``run_dir``: skip its finished episodes, play the rest, errored ones included.
+
+    The suite, the agent and its options come from ``meta.json``; a ``suite`` or ``spec`` given as well
+    must match it, ``options`` add to the stored ones (secrets, which are not stored, must be given),
+    and ``setting_changes`` replace ``RunSettings`` fields of the stored settings.
+    """
+    store = ResultStore.open(run_dir)
+    meta = store.meta
+    try:
+        stored_suite = Suite.from_json(meta["suite"])
+        if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
+            raise RunDirError(
+                f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
+                f"not {suite.id} {suite.version}"
+            )
+        if spec is not None and spec != meta["agent"]["spec"]:
+            raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
+        suite, spec = stored_suite, meta["agent"]["spec"]
+        options = _resume_options(meta, dict(options or {}))
+        stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
+        settings = RunSettings(**{**stored, **(setting_changes or {})})
+        factory = _checked_agent(spec, options, backend)
+    except BaseException:
+        store.close()
+        raise
+    store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
+    return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
+
+
+def _play(
+    store: ResultStore,
+    suite: Suite,
+    spec: str,
+    options: dict[str, Any],
+    settings: RunSettings,
+    factory: AgentFactory | None,
+    backend: str,
+    ray_address: str | None,
+    show_progress: bool,
+    console: Console | None,
+) -> RunOutcome:
+    """Play the suite's episodes that ``store`` has not finished; close the store and the factory."""
     with store:
         finished = store.finished_keys()
         tasks = [task for task in suite.tasks() if task.key not in finished]
@@ -227,7 +256,7 @@ def evaluate(
                         tasks,
                         spec,
                         options,
-                        run_settings,
+                        settings,
                         write,
                         suite_id=suite.id,
                         suite_version=suite.version,
@@ -236,12 +265,7 @@ def evaluate(
                 elif tasks:
                     asyncio.run(
                         run_local(
-                            tasks,
-                            factory,
-                            run_settings,
-                            write,
-                            suite_id=suite.id,
-                            suite_version=suite.version,
+                            tasks, factory, settings, write, suite_id=suite.id, suite_version=suite.version
                         )
                     )
         except KeyboardInterrupt:
@@ -255,4 +279,4 @@ def evaluate(
     finished = {r.key for r in records if r.finished}
     remaining = sum(task.key not in finished for task in suite.tasks())
     metrics = run_metrics(records, suite.families) if records else None
-    return RunOutcome(Path(run_dir), metrics, interrupted, remaining)
+    return RunOutcome(store.run_dir, metrics, interrupted, remaining)
