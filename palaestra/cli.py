@@ -89,19 +89,6 @@ def serve_test_llm(
     )
 
 
-_LLM_OPTIONS = (
-    "base_url",
-    "api_key_env",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "sampling_seed",
-    "request_timeout",
-    "max_retries",
-)
-
-
 def _agent_options(given: dict, pairs: list[str] | None) -> dict:
     """The agent options the user set (unset ones are left to the backend's defaults)."""
     from palaestra.evaluation.evaluate import parse_agent_options
@@ -171,7 +158,6 @@ def eval_agent(
     from palaestra.evaluation import resume as resume_run
     from palaestra.evaluation.report import metrics_table
 
-    local = locals()
     settings = {
         k: v
         for k, v in (
@@ -184,7 +170,18 @@ def eval_agent(
         if v is not None
     }
     try:
-        options = _agent_options({k: local[k] for k in _LLM_OPTIONS}, agent_option)
+        llm = {
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_tokens": max_tokens,
+            "stop": stop,
+            "sampling_seed": sampling_seed,
+            "request_timeout": request_timeout,
+            "max_retries": max_retries,
+        }
+        options = _agent_options(llm, agent_option)
         chosen = None
         if suite and env:
             raise ValueError("give --suite or --env, not both")
@@ -247,14 +244,14 @@ def bench(
     from palaestra.evaluation import RunSettings, default_run_dir, load_suite
     from palaestra.leaderboard import terminal_table
 
-    given = {
+    llm = {
         "base_url": base_url,
         "api_key_env": api_key_env,
         "temperature": temperature,
         "max_tokens": max_tokens,
     }
     try:
-        options = _agent_options(given, agent_option)
+        options = _agent_options(llm, agent_option)
         chosen = load_suite(suite)
         out_dir = out or default_run_dir(chosen.id, "bench")
         outcome = run_bench(
