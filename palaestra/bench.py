@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
+from palaestra.agents.registry import SCRIPTED_AGENTS
 from palaestra.core.records import META_FILE
 from palaestra.evaluation.evaluate import evaluate, file_slug, resume
 from palaestra.evaluation.runner import RunSettings
@@ -46,7 +47,8 @@ def bench(
 ) -> BenchOutcome:
     """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs.
 
-    A run already in ``out_dir`` is resumed with ``settings``.
+    ``options`` go to every agent but the scripted ones, which take none. A run already in
+    ``out_dir`` is resumed with ``settings``.
     """
     if not specs:
         raise ValueError("bench needs at least one agent spec")
@@ -56,6 +58,7 @@ def bench(
     run_dirs: list[Path] = []
     for spec in specs:
         run_dir = out_dir / file_slug(spec)
+        given = {} if spec in SCRIPTED_AGENTS else options
         where = {
             "backend": backend,
             "ray_address": ray_address,
@@ -64,10 +67,10 @@ def bench(
         }
         if (run_dir / META_FILE).exists():
             outcome = resume(
-                run_dir, suite=suite, spec=spec, options=options, setting_changes=settings.to_json(), **where
+                run_dir, suite=suite, spec=spec, options=given, setting_changes=settings.to_json(), **where
             )
         else:
-            outcome = evaluate(run_dir, suite, spec, options=options, settings=settings, **where)
+            outcome = evaluate(run_dir, suite, spec, options=given, settings=settings, **where)
         run_dirs.append(run_dir)
         if outcome.interrupted:
             return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True)

@@ -236,7 +236,9 @@ def bench(
     api_key_env: str = typer.Option(None, help="LLM: environment variable holding the API key."),
     temperature: float = typer.Option(None, help="LLM: sampling temperature."),
     max_tokens: int = typer.Option(None, help="LLM: tokens per reply."),
-    agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
+    agent_option: list[str] = typer.Option(
+        None, help="Any agent option as KEY=VALUE (repeatable); random and expert take none."
+    ),
 ) -> None:
     """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
     from palaestra.bench import DEFAULT_AGENTS
