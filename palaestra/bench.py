@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from palaestra.agents.registry import SCRIPTED_AGENTS
+from palaestra.core.errors import UsageError
 from palaestra.core.records import META_FILE
 from palaestra.evaluation.evaluate import evaluate, file_slug, resume
 from palaestra.evaluation.runner import RunSettings
@@ -51,9 +52,9 @@ def bench(
     ``out_dir`` is resumed with ``settings``.
     """
     if not specs:
-        raise ValueError("bench needs at least one agent spec")
+        raise UsageError("bench needs at least one agent spec")
     if len({file_slug(s) for s in specs}) != len(specs):
-        raise ValueError(f"agent specs must differ (each gets its own run folder): {list(specs)}")
+        raise UsageError(f"agent specs must differ (each gets its own run folder): {list(specs)}")
     out_dir = Path(out_dir)
     run_dirs: list[Path] = []
     for spec in specs:

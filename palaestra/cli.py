@@ -8,7 +8,9 @@ from rich.markup import escape
 from rich.table import Table
 
 import palaestra
-from palaestra.core import registered_envs
+from palaestra.core import env_entry, registered_envs
+from palaestra.core.errors import UsageError
+from palaestra.core.records import CorruptRecordError, RunDirError
 
 app = typer.Typer(
     help="Palaestra: Gymnasium environments for LLM agents.",
@@ -17,6 +19,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+# What bad input raises: a UsageError where input is validated, and a run folder that is damaged or
+# in use. Anything else is a bug and keeps its traceback.
+USER_ERRORS = (UsageError, RunDirError, CorruptRecordError)
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)  # one line, however long
+    raise typer.Exit(2)
+
+
+def _known_env(env_id: str) -> None:
+    """``UsageError`` naming the registered ids unless ``env_id`` is one."""
+    try:
+        env_entry(env_id)
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
 
 
 @app.command("list")
@@ -37,11 +56,10 @@ def play(
 ) -> None:
     """Play an env yourself: type actions in the terminal; -Vision- ids also open a window."""
     from palaestra.agents.human import play as play_episode
-    from palaestra.core import env_entry
 
     try:
-        env_entry(env_id)
-    except KeyError as error:
+        _known_env(env_id)
+    except UsageError as error:
         _fail(error)
     raise typer.Exit(play_episode(env_id, seed=seed, console=console))
 
@@ -52,6 +70,11 @@ def check(env_ids: list[str] = typer.Argument(None, help="Ids to check (default:
     from palaestra.core.conformance import run_checks
 
     ids = env_ids or [entry.id for entry in registered_envs()]
+    try:
+        for env_id in ids:
+            _known_env(env_id)
+    except UsageError as error:
+        _fail(error)
     failed = 0
     for env_id in ids:
         table = Table(title=env_id, title_justify="left")
@@ -91,21 +114,31 @@ def serve_test_llm(
 
 def _agent_options(given: dict, pairs: list[str] | None) -> dict:
     """The agent options the user set (unset ones are left to the backend's defaults)."""
-    from palaestra.evaluation.evaluate import parse_agent_options
+    from palaestra.evaluation.evaluate import parse_key_values
 
     options = {k: v for k, v in given.items() if v is not None and v != []}
-    return {**options, **parse_agent_options(pairs or [])}
+    return {**options, **parse_key_values(pairs or [])}
 
 
-# What bad input raises: unknown ids or suites (KeyError), bad values and damaged run folders
-# (ValueError), unknown agent options (TypeError), a missing extra (ImportError), unreadable paths.
-USER_ERRORS = (ValueError, KeyError, TypeError, ImportError, OSError)
+def _setting_changes(**given: object) -> dict:
+    """The run settings set on the command line, each checked by ``RunSettings``."""
+    from palaestra.evaluation import RunSettings
+
+    changes = {k: v for k, v in given.items() if v is not None}
+    try:
+        RunSettings(**changes)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return changes
 
 
-def _fail(error: Exception) -> None:
-    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-    console.print(f"[red]error:[/] {escape(str(message))}")
-    raise typer.Exit(2)
+def _load_suite(name: str):
+    from palaestra.evaluation import load_suite
+
+    try:
+        return load_suite(name)
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
 
 
 @app.command("suites")
@@ -154,21 +187,11 @@ def eval_agent(
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
 ) -> None:
     """Evaluate an agent on a suite or on env ids; records go to a resumable run folder."""
-    from palaestra.evaluation import RunSettings, custom_suite, default_run_dir, evaluate, load_suite
+    from palaestra.evaluation import RunSettings, custom_suite, default_run_dir, evaluate
     from palaestra.evaluation import resume as resume_run
     from palaestra.evaluation.report import metrics_table
 
-    settings = {
-        k: v
-        for k, v in (
-            ("concurrency", concurrency),
-            ("step_timeout", step_timeout),
-            ("episode_timeout", episode_timeout),
-            ("max_retries", retries),
-            ("retry_backoff", retry_backoff),
-        )
-        if v is not None
-    }
+    where = {"backend": backend, "ray_address": ray_address, "show_progress": progress, "console": console}
     try:
         llm = {
             "base_url": base_url,
@@ -182,33 +205,31 @@ def eval_agent(
             "max_retries": max_retries,
         }
         options = _agent_options(llm, agent_option)
-        chosen = None
+        changes = _setting_changes(
+            concurrency=concurrency,
+            step_timeout=step_timeout,
+            episode_timeout=episode_timeout,
+            max_retries=retries,
+            retry_backoff=retry_backoff,
+        )
         if suite and env:
-            raise ValueError("give --suite or --env, not both")
-        if suite or env:
-            chosen = load_suite(suite) if suite else custom_suite(list(env), episodes)
-        where = {
-            "backend": backend,
-            "ray_address": ray_address,
-            "show_progress": progress,
-            "console": console,
-        }
+            raise UsageError("give --suite or --env, not both")
+        chosen = None
+        if suite:
+            chosen = _load_suite(suite)
+        elif env:
+            chosen = custom_suite(list(env), episodes)
         if resume is not None:
             outcome = resume_run(
-                resume, suite=chosen, spec=agent, options=options, setting_changes=settings, **where
+                resume, suite=chosen, spec=agent, options=options, setting_changes=changes, **where
             )
         elif chosen is None or agent is None:
-            raise ValueError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
+            raise UsageError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
         else:
             run_dir = out or default_run_dir(chosen.id, label or agent)
+            settings = RunSettings(**changes)
             outcome = evaluate(
-                run_dir,
-                chosen,
-                agent,
-                options=options,
-                label=label,
-                settings=RunSettings(**settings),
-                **where,
+                run_dir, chosen, agent, options=options, label=label, settings=settings, **where
             )
     except USER_ERRORS as error:
         _fail(error)
@@ -243,7 +264,7 @@ def bench(
     """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
     from palaestra.bench import DEFAULT_AGENTS
     from palaestra.bench import bench as run_bench
-    from palaestra.evaluation import RunSettings, default_run_dir, load_suite
+    from palaestra.evaluation import RunSettings, default_run_dir
     from palaestra.leaderboard import terminal_table
 
     llm = {
@@ -254,14 +275,15 @@ def bench(
     }
     try:
         options = _agent_options(llm, agent_option)
-        chosen = load_suite(suite)
+        settings = RunSettings(**_setting_changes(concurrency=concurrency))
+        chosen = _load_suite(suite)
         out_dir = out or default_run_dir(chosen.id, "bench")
         outcome = run_bench(
             chosen,
             out_dir,
             specs=agent or DEFAULT_AGENTS,
             options=options,
-            settings=RunSettings(concurrency=concurrency) if concurrency else RunSettings(),
+            settings=settings,
             backend=backend,
             ray_address=ray_address,
             show_progress=progress,
@@ -308,7 +330,7 @@ def leaderboard_serve(
 
     try:
         server = leaderboard_server(directory, port)
-    except (OSError, FileNotFoundError) as error:
+    except OSError as error:  # no such folder, or the port is taken
         _fail(error)
     host, bound = server.server_address[:2]
     print(f"http://{host}:{bound}/", flush=True)

@@ -22,7 +22,8 @@ from typing import Any
 
 from rich.console import Console
 
-from palaestra.agents.registry import AgentFactory, agent_factory, agent_prefixes
+from palaestra.agents.registry import AgentFactory, agent_factory, check_agent_spec
+from palaestra.core.errors import MissingExtraError, UsageError
 from palaestra.core.metrics import RunMetrics, run_metrics
 from palaestra.evaluation.progress import RunProgress
 from palaestra.evaluation.runner import RunSettings, run_local
@@ -81,13 +82,14 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def parse_agent_options(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as agent options; a value that reads as JSON (``0.7``, ``true``) is parsed."""
+def parse_key_values(pairs: list[str], what: str = "agent option") -> dict[str, Any]:
+    """``KEY=VALUE`` strings (agent options, env kwargs) as a dict; a value that reads as JSON
+    (``0.7``, ``true``, ``[1, 2]``) is parsed, any other is kept as a string."""
     options: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"agent option {pair!r} is not KEY=VALUE")
+            raise UsageError(f"{what} {pair!r} is not KEY=VALUE")
         try:
             options[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -141,14 +143,15 @@ def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFac
     """The agent factory for this process, or for Ray (whose workers build their own) ``None`` once the
     spec's prefix is known to be registered."""
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        raise UsageError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "ray":
         from palaestra.evaluation.ray_backend import import_ray
 
-        import_ray()  # a missing extra is told before the run folder exists
-        prefix = spec.partition(":")[0]
-        if prefix not in agent_prefixes():
-            raise ValueError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
+        try:
+            import_ray()  # a missing extra is told before the run folder exists
+        except ImportError as err:
+            raise MissingExtraError(str(err)) from None
+        check_agent_spec(spec)
         return None
     return agent_factory(spec, **options)
 

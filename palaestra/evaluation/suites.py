@@ -26,6 +26,7 @@ from typing import Any
 import gymnasium as gym
 
 from palaestra.core import EnvEntry, registered_envs
+from palaestra.core.errors import UsageError
 
 CUSTOM_SUITE = "custom"
 
@@ -168,12 +169,12 @@ def load_suite(name: str) -> Suite:
 def custom_suite(env_ids: list[str], episodes: int) -> Suite:
     """An ad-hoc suite of the given ids (``palaestra eval --env ...``), ``episodes`` test seeds each."""
     if episodes < 1:
-        raise ValueError(f"episodes must be at least 1, got {episodes}")
+        raise UsageError(f"episodes must be at least 1, got {episodes}")
     if len(set(env_ids)) != len(env_ids):
-        raise ValueError(f"an env id is given twice: {env_ids}")
+        raise UsageError(f"an env id is given twice: {env_ids}")
     by_id = {entry.id: entry for entry in registered_envs()}
     unknown = [env_id for env_id in env_ids if env_id not in by_id]
     if unknown:
-        raise KeyError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
+        raise UsageError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
     envs = [_suite_env(by_id[env_id], episodes) for env_id in env_ids]
     return _versioned(CUSTOM_SUITE, 0, f"{', '.join(env_ids)}: {episodes} test episodes each", envs)
