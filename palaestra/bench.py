@@ -28,10 +28,13 @@ DEFAULT_AGENTS: tuple[str, ...] = ("random", "expert")
 
 @dataclass(frozen=True)
 class BenchOutcome:
+    """The runs and the leaderboard; ``failures``: spec -> last error, for runs whose every episode failed."""
+
     run_dirs: list[Path]
     leaderboard_dir: Path
     boards: list[Board]
     interrupted: bool
+    failures: dict[str, str]
 
 
 def bench(
@@ -57,6 +60,7 @@ def bench(
         raise UsageError(f"agent specs must differ (each gets its own run folder): {list(specs)}")
     out_dir = Path(out_dir)
     run_dirs: list[Path] = []
+    failures: dict[str, str] = {}
     for spec in specs:
         run_dir = out_dir / file_slug(spec)
         given = {} if spec in SCRIPTED_AGENTS else options
@@ -73,7 +77,9 @@ def bench(
         else:
             outcome = evaluate(run_dir, suite, spec, options=given, settings=settings, **where)
         run_dirs.append(run_dir)
+        if outcome.failure is not None:
+            failures[spec] = outcome.failure
         if outcome.interrupted:
-            return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True)
+            return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True, failures)
     boards = build_leaderboard(run_dirs, out_dir / "leaderboard")
-    return BenchOutcome(run_dirs, out_dir / "leaderboard", boards, False)
+    return BenchOutcome(run_dirs, out_dir / "leaderboard", boards, False, failures)

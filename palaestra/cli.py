@@ -242,6 +242,11 @@ def eval_agent(
         )
         raise typer.Exit(130)
     console.print(f"Run folder: {escape(str(outcome.run_dir))}")
+    if outcome.failure is not None:
+        console.print(
+            f"[red]error:[/] every episode failed; the last error: {escape(outcome.failure)}", soft_wrap=True
+        )
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -297,6 +302,13 @@ def bench(
     for board in outcome.boards:
         console.print(terminal_table(board))
     console.print(f"Leaderboard: {escape(str(outcome.leaderboard_dir / 'index.html'))}")
+    for spec, failure in outcome.failures.items():
+        console.print(
+            f"[red]error:[/] every episode of {escape(spec)} failed; the last error: {escape(failure)}",
+            soft_wrap=True,
+        )
+    if outcome.failures:
+        raise typer.Exit(1)
 
 
 leaderboard_app = typer.Typer(help="Build and serve leaderboards from run folders.", no_args_is_help=True)

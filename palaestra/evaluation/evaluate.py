@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 from rich.console import Console
 
 from palaestra.agents.registry import AgentFactory, agent_factory, check_agent_spec
@@ -41,12 +42,13 @@ _PACKAGES = ("palaestra", "gymnasium", "numpy", "openai", "transformers", "torch
 @dataclass(frozen=True)
 class RunOutcome:
     """How a call to ``evaluate`` or ``resume`` ended: ``interrupted`` when stopped by Ctrl-C (resume to
-    finish)."""
+    finish); ``failure``, when every episode of the run ended in an error, the last of those errors."""
 
     run_dir: Path
     metrics: RunMetrics | None
     interrupted: bool
     remaining: int
+    failure: str | None = None
 
 
 def _is_secret(name: str) -> bool:
@@ -139,9 +141,9 @@ def _resume_options(meta: dict[str, Any], given: dict[str, Any]) -> dict[str, An
     return options
 
 
-def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFactory | None:
-    """The agent factory for this process, or for Ray (whose workers build their own) ``None`` once the
-    spec's prefix is known to be registered."""
+def _checked_agent(spec: str, options: dict[str, Any], backend: str, suite: Suite) -> AgentFactory | None:
+    """The agent factory for this process, checked against the suite's envs (``_preflight``), or for
+    Ray (whose workers build their own) ``None`` once the spec's prefix is known to be registered."""
     if backend not in BACKENDS:
         raise UsageError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "ray":
@@ -153,7 +155,34 @@ def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFac
             raise MissingExtraError(str(err)) from None
         check_agent_spec(spec)
         return None
-    return agent_factory(spec, **options)
+    factory = agent_factory(spec, **options)
+    try:
+        _preflight(factory, suite)
+    except BaseException:
+        _close(factory)
+        raise
+    return factory
+
+
+def _preflight(factory: AgentFactory, suite: Suite) -> None:
+    """Fail before the run on what would fail every episode: an agent that cannot play one of the
+    suite's envs (a text-only model on images), or a backend that cannot answer (``preflight``)."""
+    for suite_env in suite.envs:
+        env = gym.make(suite_env.env_id, **suite_env.kwargs)
+        try:
+            factory(env, seed=suite_env.seeds[0])
+        finally:
+            env.close()
+    preflight = getattr(factory, "preflight", None)
+    if preflight is not None:
+        preflight()
+
+
+def _close(factory: AgentFactory | None) -> None:
+    """Release what a factory holds (threads, event loops, GPU engines), if it holds anything."""
+    close = getattr(factory, "close", None)
+    if close is not None:
+        close()
 
 
 def evaluate(
@@ -175,7 +204,7 @@ def evaluate(
     Ctrl-C ends the call with ``interrupted``; ``resume`` finishes the run.
     """
     options = dict(options or {})
-    factory = _checked_agent(spec, options, backend)  # before the folder exists: a typo leaves no run
+    factory = _checked_agent(spec, options, backend, suite)  # before the folder exists: a typo leaves no run
     store = ResultStore.create(run_dir, run_meta(suite, spec, options, label or spec, settings, backend))
     return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
 
@@ -213,7 +242,7 @@ def resume(
         options = _resume_options(meta, dict(options or {}))
         stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
         settings = RunSettings(**{**stored, **(setting_changes or {})})
-        factory = _checked_agent(spec, options, backend)
+        factory = _checked_agent(spec, options, backend, suite)
     except BaseException:
         store.close()
         raise
@@ -274,12 +303,12 @@ def _play(
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            # Backends hold threads, event loops or GPU engines: release them with the run.
-            close = getattr(factory, "close", None)
-            if close is not None:
-                close()
+            _close(factory)
         records = store.records()
     finished = {r.key for r in records if r.finished}
     remaining = sum(task.key not in finished for task in suite.tasks())
     metrics = run_metrics(records, suite.families) if records else None
-    return RunOutcome(store.run_dir, metrics, interrupted, remaining)
+    failure = None
+    if metrics is not None and metrics.errors == metrics.episodes:
+        failure = next(r.error for r in reversed(records) if r.error)
+    return RunOutcome(store.run_dir, metrics, interrupted, remaining, failure)

@@ -41,6 +41,10 @@ class ChatBackend(Protocol):
         """Start answering ``messages``; the future fails with ``AgentError`` once retries are spent."""
         ...
 
+    def preflight(self) -> None:
+        """Raise ``UsageError`` if no request can succeed (an endpoint that does not answer)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -95,6 +99,10 @@ class ChatAgentFactory:
                 "use the env's -Text- variant or an openai: agent with a vision model"
             )
         return ChatAgent(self.name, self.backend, self.prompt)
+
+    def preflight(self) -> None:
+        """Check, before a run, what would fail every episode: the backend's ``preflight``."""
+        self.backend.preflight()
 
     def close(self) -> None:
         """Release the backend (its client, model or worker thread)."""

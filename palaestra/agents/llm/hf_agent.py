@@ -99,6 +99,9 @@ class TransformersBackend:
     def close(self) -> None:
         self.batcher.close()
 
+    def preflight(self) -> None:
+        """Nothing to check: the model was loaded when the backend was built."""
+
     def _generate(self, prompts: Sequence[str]) -> list[Completion]:
         torch = self._torch
         encoded = self.tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)

@@ -85,6 +85,9 @@ class VLLMBackend:
     def close(self) -> None:
         self.batcher.close()
 
+    def preflight(self) -> None:
+        """Nothing to check: the model was loaded when the backend was built."""
+
     def _generate(self, prompts: Sequence[dict[str, list[int]]]) -> list[Completion]:
         outputs = self.engine.generate(list(prompts), self.params, use_tqdm=False)
         return [
