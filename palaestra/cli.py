@@ -23,6 +23,7 @@ console = Console()
 # What bad input raises: a UsageError where input is validated, and a run folder that is damaged or
 # in use. Anything else is a bug and keeps its traceback.
 USER_ERRORS = (UsageError, RunDirError, CorruptRecordError)
+ENV_KWARG_HELP = "Env constructor argument as KEY=VALUE, VALUE read as JSON (repeatable), e.g. size=8."
 
 
 def _fail(error: Exception) -> None:
@@ -36,6 +37,29 @@ def _known_env(env_id: str) -> None:
         env_entry(env_id)
     except KeyError as error:
         raise UsageError(error.args[0]) from None
+
+
+def _env_kwargs(env_ids: list[str], pairs: list[str] | None) -> dict:
+    """The ``--env-kwarg`` values, checked up front by making and resetting each env once with them."""
+    import gymnasium as gym
+
+    from palaestra.evaluation.evaluate import parse_key_values
+
+    kwargs = parse_key_values(pairs or [], "env kwarg")
+    for env_id in env_ids:
+        _known_env(env_id)
+        if not kwargs:
+            continue
+        try:
+            env = gym.make(env_id, **kwargs)
+            try:
+                env.reset(seed=0)
+            finally:
+                env.close()
+        except (TypeError, ValueError) as error:  # the constructor's words for an unknown or bad argument
+            given = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+            raise UsageError(f"{env_id} does not take {given}: {error}") from None
+    return kwargs
 
 
 @app.command("list")
@@ -53,15 +77,17 @@ def list_envs(family: str = typer.Option(None, help="Only this family.")) -> Non
 def play(
     env_id: str = typer.Argument(..., help="An id from `palaestra list`."),
     seed: int = typer.Option(0, help="Episode seed."),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", help=ENV_KWARG_HELP),
 ) -> None:
     """Play an env yourself: type actions in the terminal; -Vision- ids also open a window."""
     from palaestra.agents.human import play as play_episode
 
     try:
-        _known_env(env_id)
-    except UsageError as error:
+        kwargs = _env_kwargs([env_id], env_kwarg)
+        code = play_episode(env_id, seed=seed, console=console, env_kwargs=kwargs)
+    except USER_ERRORS as error:
         _fail(error)
-    raise typer.Exit(play_episode(env_id, seed=seed, console=console))
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -163,6 +189,7 @@ def eval_agent(
     suite: str = typer.Option(None, help="A suite from `palaestra suites`."),
     env: list[str] = typer.Option(None, "--env", help="Env id(s) instead of a suite (repeatable)."),
     episodes: int = typer.Option(10, help="Episodes per env with --env."),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", help=f"With --env: {ENV_KWARG_HELP}"),
     agent: str = typer.Option(None, help="Agent spec: random, expert, openai:MODEL, hf:PATH, vllm:PATH ..."),
     label: str = typer.Option(None, help="The agent's name on leaderboards (default: the spec)."),
     out: str = typer.Option(None, help="Run folder (default: runs/<suite>-<agent>-<time>)."),
@@ -214,11 +241,13 @@ def eval_agent(
         )
         if suite and env:
             raise UsageError("give --suite or --env, not both")
+        if env_kwarg and not env:
+            raise UsageError("--env-kwarg goes with --env: a suite fixes the settings of its envs")
         chosen = None
         if suite:
             chosen = _load_suite(suite)
         elif env:
-            chosen = custom_suite(list(env), episodes)
+            chosen = custom_suite(list(env), episodes, _env_kwargs(list(env), env_kwarg))
         if resume is not None:
             outcome = resume_run(
                 resume, suite=chosen, spec=agent, options=options, setting_changes=changes, **where

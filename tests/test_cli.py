@@ -105,3 +105,16 @@ def test_labels_that_look_like_markup_are_shown_as_text(tmp_path):
         str(tmp_path / "run"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_play_takes_env_kwargs():
+    result = run("play", "Snake-Text-v0", "--env-kwarg", "size=6", stdin="")
+    assert result.returncode == 0, result.stderr
+    assert "\n   0 1 2 3 4 5\n" in result.stdout  # the column header of a 6x6 board
+
+
+def test_play_refuses_an_env_kwarg_the_env_does_not_take():
+    _clean_error(
+        run("play", "Snake-Text-v0", "--env-kwarg", "colour=blue"),
+        "Snake-Text-v0 does not take colour='blue'",
+    )

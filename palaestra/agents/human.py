@@ -98,9 +98,17 @@ class WindowPlayer(TerminalPlayer):
         self.pygame.display.quit()
 
 
-def play(env_id: str, *, seed: int, console: Console, player: TerminalPlayer | None = None) -> int:
-    """Play one episode of ``env_id``; returns a process exit code (0 played or quit)."""
-    env = gym.make(env_id)
+def play(
+    env_id: str,
+    *,
+    seed: int,
+    console: Console,
+    player: TerminalPlayer | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+) -> int:
+    """Play one episode of ``env_id`` made with ``env_kwargs``; returns a process exit code (0 played or
+    quit)."""
+    env = gym.make(env_id, **(env_kwargs or {}))
     vision = isinstance(env.observation_space, gym.spaces.Dict)
     if player is None:
         player = WindowPlayer(console, env_id) if vision else TerminalPlayer(console)

@@ -166,8 +166,12 @@ def load_suite(name: str) -> Suite:
     raise KeyError(f"unknown suite {name!r}; known suites: {', '.join(suite_names())}")
 
 
-def custom_suite(env_ids: list[str], episodes: int) -> Suite:
-    """An ad-hoc suite of the given ids (``palaestra eval --env ...``), ``episodes`` test seeds each."""
+def custom_suite(env_ids: list[str], episodes: int, kwargs: dict[str, Any] | None = None) -> Suite:
+    """An ad-hoc suite of the given ids (``palaestra eval --env ...``), ``episodes`` test seeds each.
+
+    ``kwargs`` go to every env's constructor, over the suite's own (``split="test"``); they are part
+    of the suite's content, so they change its version.
+    """
     if episodes < 1:
         raise UsageError(f"episodes must be at least 1, got {episodes}")
     if len(set(env_ids)) != len(env_ids):
@@ -177,4 +181,7 @@ def custom_suite(env_ids: list[str], episodes: int) -> Suite:
     if unknown:
         raise UsageError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
     envs = [_suite_env(by_id[env_id], episodes) for env_id in env_ids]
-    return _versioned(CUSTOM_SUITE, 0, f"{', '.join(env_ids)}: {episodes} test episodes each", envs)
+    envs = [SuiteEnv(e.env_id, e.family, {**e.kwargs, **(kwargs or {})}, e.seeds) for e in envs]
+    settings = "".join(f", {key}={value!r}" for key, value in sorted((kwargs or {}).items()))
+    description = f"{', '.join(env_ids)}: {episodes} test episodes each{settings}"
+    return _versioned(CUSTOM_SUITE, 0, description, envs)

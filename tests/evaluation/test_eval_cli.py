@@ -191,12 +191,43 @@ def test_llm_options_go_to_meta_and_the_run_plays(tmp_path, server):
         (("--agent", "random", "--temperature", "0.3"), "the random agent takes no options; got temperature"),
         (("--agent", "hf:/no/such/folder"), "the hf: agent's model folder '/no/such/folder' does not exist"),
         (("--agent", "random", "--concurrency", "0"), "concurrency must be at least 1, got 0"),
+        (("--agent", "random", "--env-kwarg", "colour=blue"), "Snake-Text-v0 does not take colour='blue'"),
+        (
+            ("--agent", "random", "--env-kwarg", "size=-3"),
+            "Snake-Text-v0 does not take size=-3: size must be",
+        ),
+        (("--agent", "random", "--env-kwarg", "size"), "env kwarg 'size' is not KEY=VALUE"),
     ],
 )
 def test_bad_input_is_one_line_before_the_run(tmp_path, args, message):
     result = run_cli(*SNAKE, *args, "--out", str(tmp_path / "r"))
     _one_line_error(result, message)
     assert not (tmp_path / "r").exists()
+
+
+def test_env_kwargs_reach_the_env_and_the_meta(tmp_path):
+    run = tmp_path / "r"
+    result = run_cli(
+        *SNAKE,
+        "--agent",
+        "expert",
+        "--env-kwarg",
+        "size=6",
+        "--env-kwarg",
+        'opponent="none"',
+        "--out",
+        str(run),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    meta = json.loads((run / "meta.json").read_text())
+    assert meta["suite"]["envs"][0]["kwargs"] == {"split": "test", "size": 6, "opponent": "none"}
+    first = json.loads((run / "episodes.jsonl").read_text().splitlines()[0])
+    assert "\n   0 1 2 3 4 5\n" in first["trajectory"][0]["observation"]  # the column header of a 6x6 board
+
+
+def test_env_kwargs_go_with_env_ids_only(tmp_path):
+    result = run_cli("eval", "--suite", "quick", "--agent", "random", "--env-kwarg", "size=8")
+    _one_line_error(result, "--env-kwarg goes with --env: a suite fixes the settings of its envs")
 
 
 def test_bench_runs_quick_with_random_and_expert_and_prints_the_table(tmp_path):
