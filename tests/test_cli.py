@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import palaestra
 
 ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "COLUMNS": "200"}
@@ -35,6 +37,17 @@ def test_check_reports_every_check_and_passes():
     for name in ("gymnasium check_env", "determinism", "invalid actions", "vector envs"):
         assert name in result.stdout
     assert "0 check(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize("driver", ["dummy", "offscreen"])
+def test_play_a_vision_id_without_a_display_is_a_clear_error_not_a_hang(driver):
+    env = {k: v for k, v in ENV.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = run("play", "Snake-Vision-v0", stdin="up\n", env={**env, "SDL_VIDEODRIVER": driver}, timeout=60)
+    _clean_error(
+        result,
+        f"Snake-Vision-v0 shows the game as an image, and no display is available (SDL video: {driver})",
+        "play Snake-Text-v0 in the terminal",
+    )
 
 
 def test_play_in_the_terminal():
