@@ -282,7 +282,9 @@ def eval_agent(
 def bench(
     suite: str = typer.Option("quick", help="A suite from `palaestra suites`."),
     agent: list[str] = typer.Option(None, help="Agent specs to compare (default: random and expert)."),
-    out: str = typer.Option(None, help="Output folder (default: runs/bench-<suite>-<time>); reruns resume."),
+    out: str = typer.Option(
+        None, help="Output folder (default: runs/<suite>-bench-<time>); one run per agent, reruns resume."
+    ),
     concurrency: int = typer.Option(None, help="Episodes in flight (default 8)."),
     backend: str = typer.Option("asyncio", help="asyncio (this process) or ray."),
     ray_address: str = typer.Option(None, help="Ray cluster address for --backend ray."),

@@ -230,6 +230,11 @@ def test_env_kwargs_go_with_env_ids_only(tmp_path):
     _one_line_error(result, "--env-kwarg goes with --env: a suite fixes the settings of its envs")
 
 
+def test_bench_help_names_the_output_folder_it_uses():
+    help_text = " ".join(run_cli("bench", "--help").stdout.split())
+    assert "runs/<suite>-bench-<time>" in help_text
+
+
 def test_bench_runs_quick_with_random_and_expert_and_prints_the_table(tmp_path):
     result = run_cli("bench", "--out", str(tmp_path / "bench"), "--no-progress")
     assert result.returncode == 0, result.stdout + result.stderr
