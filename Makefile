@@ -10,7 +10,7 @@ TORCH := torch==2.13.0
 TEST_EXTRAS := test,llm,ray,multiagent
 STAMP := $(VENV)/.installed
 
-.PHONY: bench test install clean
+.PHONY: bench test install system-packages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/palaestra bench
 
-test: $(STAMP)
+# The system packages the tests need, listed in the script, which installs them where it can (root and
+# apt-get) and otherwise says what to install. bench needs none.
+system-packages:
+	scripts/system-packages.sh
+
+test: $(STAMP) system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n 2

@@ -8,7 +8,9 @@ from rich.markup import escape
 from rich.table import Table
 
 import palaestra
-from palaestra.core import registered_envs
+from palaestra.core import env_entry, registered_envs
+from palaestra.core.errors import UsageError
+from palaestra.core.runs import CorruptRecordError, RunDirError
 
 app = typer.Typer(
     help="Palaestra: Gymnasium environments for LLM agents.",
@@ -17,6 +19,47 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+# What bad input raises: a UsageError where input is validated, and a run folder that is damaged or
+# in use. Anything else is a bug and keeps its traceback.
+USER_ERRORS = (UsageError, RunDirError, CorruptRecordError)
+ENV_KWARG_HELP = "Env constructor argument as KEY=VALUE, VALUE read as JSON (repeatable), e.g. size=8."
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)  # one line, however long
+    raise typer.Exit(2)
+
+
+def _known_env(env_id: str) -> None:
+    """``UsageError`` naming the registered ids unless ``env_id`` is one."""
+    try:
+        env_entry(env_id)
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
+
+
+def _env_kwargs(env_ids: list[str], pairs: list[str] | None) -> dict:
+    """The ``--env-kwarg`` values, checked up front by making and resetting each env once with them."""
+    import gymnasium as gym
+
+    from palaestra.evaluation.evaluate import parse_key_values
+
+    kwargs = parse_key_values(pairs or [], "env kwarg")
+    for env_id in env_ids:
+        _known_env(env_id)
+        if not kwargs:
+            continue
+        try:
+            env = gym.make(env_id, **kwargs)
+            try:
+                env.reset(seed=0)
+            finally:
+                env.close()
+        except (TypeError, ValueError) as error:  # the constructor's words for an unknown or bad argument
+            given = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+            raise UsageError(f"{env_id} does not take {given}: {error}") from None
+    return kwargs
 
 
 @app.command("list")
@@ -34,16 +77,17 @@ def list_envs(family: str = typer.Option(None, help="Only this family.")) -> Non
 def play(
     env_id: str = typer.Argument(..., help="An id from `palaestra list`."),
     seed: int = typer.Option(0, help="Episode seed."),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", help=ENV_KWARG_HELP),
 ) -> None:
     """Play an env yourself: type actions in the terminal; -Vision- ids also open a window."""
     from palaestra.agents.human import play as play_episode
-    from palaestra.core import env_entry
 
     try:
-        env_entry(env_id)
-    except KeyError as error:
+        kwargs = _env_kwargs([env_id], env_kwarg)
+        code = play_episode(env_id, seed=seed, console=console, env_kwargs=kwargs)
+    except USER_ERRORS as error:
         _fail(error)
-    raise typer.Exit(play_episode(env_id, seed=seed, console=console))
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -52,6 +96,11 @@ def check(env_ids: list[str] = typer.Argument(None, help="Ids to check (default:
     from palaestra.core.conformance import run_checks
 
     ids = env_ids or [entry.id for entry in registered_envs()]
+    try:
+        for env_id in ids:
+            _known_env(env_id)
+    except UsageError as error:
+        _fail(error)
     failed = 0
     for env_id in ids:
         table = Table(title=env_id, title_justify="left")
@@ -89,36 +138,33 @@ def serve_test_llm(
     )
 
 
-_LLM_OPTIONS = (
-    "base_url",
-    "api_key_env",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "sampling_seed",
-    "request_timeout",
-    "max_retries",
-)
-
-
 def _agent_options(given: dict, pairs: list[str] | None) -> dict:
     """The agent options the user set (unset ones are left to the backend's defaults)."""
-    from palaestra.evaluation.evaluate import parse_agent_options
+    from palaestra.evaluation.evaluate import parse_key_values
 
     options = {k: v for k, v in given.items() if v is not None and v != []}
-    return {**options, **parse_agent_options(pairs or [])}
+    return {**options, **parse_key_values(pairs or [])}
 
 
-# What bad input raises: unknown ids or suites (KeyError), bad values and damaged run folders
-# (ValueError), unknown agent options (TypeError), a missing extra (ImportError), unreadable paths.
-USER_ERRORS = (ValueError, KeyError, TypeError, ImportError, OSError)
+def _setting_changes(**given: object) -> dict:
+    """The run settings set on the command line, each checked by ``RunSettings``."""
+    from palaestra.evaluation import RunSettings
+
+    changes = {k: v for k, v in given.items() if v is not None}
+    try:
+        RunSettings(**changes)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return changes
 
 
-def _fail(error: Exception) -> None:
-    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-    console.print(f"[red]error:[/] {escape(str(message))}")
-    raise typer.Exit(2)
+def _load_suite(name: str):
+    from palaestra.evaluation import load_suite
+
+    try:
+        return load_suite(name)
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
 
 
 @app.command("suites")
@@ -143,6 +189,7 @@ def eval_agent(
     suite: str = typer.Option(None, help="A suite from `palaestra suites`."),
     env: list[str] = typer.Option(None, "--env", help="Env id(s) instead of a suite (repeatable)."),
     episodes: int = typer.Option(10, help="Episodes per env with --env."),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", help=f"With --env: {ENV_KWARG_HELP}"),
     agent: str = typer.Option(None, help="Agent spec: random, expert, openai:MODEL, hf:PATH, vllm:PATH ..."),
     label: str = typer.Option(None, help="The agent's name on leaderboards (default: the spec)."),
     out: str = typer.Option(None, help="Run folder (default: runs/<suite>-<agent>-<time>)."),
@@ -167,44 +214,52 @@ def eval_agent(
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
 ) -> None:
     """Evaluate an agent on a suite or on env ids; records go to a resumable run folder."""
-    from palaestra.evaluation import custom_suite, default_run_dir, evaluate, load_suite
+    from palaestra.evaluation import RunSettings, custom_suite, default_run_dir, evaluate
+    from palaestra.evaluation import resume as resume_run
     from palaestra.evaluation.report import metrics_table
 
-    local = locals()
-    settings = {
-        k: v
-        for k, v in (
-            ("concurrency", concurrency),
-            ("step_timeout", step_timeout),
-            ("episode_timeout", episode_timeout),
-            ("max_retries", retries),
-            ("retry_backoff", retry_backoff),
-        )
-        if v is not None
-    }
+    where = {"backend": backend, "ray_address": ray_address, "show_progress": progress, "console": console}
     try:
-        options = _agent_options({k: local[k] for k in _LLM_OPTIONS}, agent_option)
-        chosen = None
-        if suite and env:
-            raise ValueError("give --suite or --env, not both")
-        if suite or env:
-            chosen = load_suite(suite) if suite else custom_suite(list(env), episodes)
-        if resume is None and (chosen is None or agent is None):
-            raise ValueError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
-        run_dir = resume or out or default_run_dir(chosen.id, label or agent)
-        outcome = evaluate(
-            run_dir,
-            suite=chosen,
-            spec=agent,
-            options=options,
-            label=label,
-            settings=settings,
-            resume=resume is not None,
-            backend=backend,
-            ray_address=ray_address,
-            show_progress=progress,
-            console=console,
+        llm = {
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_tokens": max_tokens,
+            "stop": stop,
+            "sampling_seed": sampling_seed,
+            "request_timeout": request_timeout,
+            "max_retries": max_retries,
+        }
+        options = _agent_options(llm, agent_option)
+        changes = _setting_changes(
+            concurrency=concurrency,
+            step_timeout=step_timeout,
+            episode_timeout=episode_timeout,
+            max_retries=retries,
+            retry_backoff=retry_backoff,
         )
+        if suite and env:
+            raise UsageError("give --suite or --env, not both")
+        if env_kwarg and not env:
+            raise UsageError("--env-kwarg goes with --env: a suite fixes the settings of its envs")
+        chosen = None
+        if suite:
+            chosen = _load_suite(suite)
+        elif env:
+            chosen = custom_suite(list(env), episodes, _env_kwargs(list(env), env_kwarg))
+        if resume is not None:
+            outcome = resume_run(
+                resume, suite=chosen, spec=agent, options=options, setting_changes=changes, **where
+            )
+        elif chosen is None or agent is None:
+            raise UsageError("a new run needs --suite or --env, and --agent (or --resume RUN_DIR)")
+        else:
+            run_dir = out or default_run_dir(chosen.id, label or agent)
+            settings = RunSettings(**changes)
+            outcome = evaluate(
+                run_dir, chosen, agent, options=options, label=label, settings=settings, **where
+            )
     except USER_ERRORS as error:
         _fail(error)
     if outcome.metrics is not None:
@@ -216,13 +271,20 @@ def eval_agent(
         )
         raise typer.Exit(130)
     console.print(f"Run folder: {escape(str(outcome.run_dir))}")
+    if outcome.failure is not None:
+        console.print(
+            f"[red]error:[/] every episode failed; the last error: {escape(outcome.failure)}", soft_wrap=True
+        )
+        raise typer.Exit(1)
 
 
 @app.command()
 def bench(
     suite: str = typer.Option("quick", help="A suite from `palaestra suites`."),
     agent: list[str] = typer.Option(None, help="Agent specs to compare (default: random and expert)."),
-    out: str = typer.Option(None, help="Output folder (default: runs/bench-<suite>-<time>); reruns resume."),
+    out: str = typer.Option(
+        None, help="Output folder (default: runs/<suite>-bench-<time>); one run per agent, reruns resume."
+    ),
     concurrency: int = typer.Option(None, help="Episodes in flight (default 8)."),
     backend: str = typer.Option("asyncio", help="asyncio (this process) or ray."),
     ray_address: str = typer.Option(None, help="Ray cluster address for --backend ray."),
@@ -231,30 +293,33 @@ def bench(
     api_key_env: str = typer.Option(None, help="LLM: environment variable holding the API key."),
     temperature: float = typer.Option(None, help="LLM: sampling temperature."),
     max_tokens: int = typer.Option(None, help="LLM: tokens per reply."),
-    agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
+    agent_option: list[str] = typer.Option(
+        None, help="Any agent option as KEY=VALUE (repeatable); random and expert take none."
+    ),
 ) -> None:
     """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
     from palaestra.bench import DEFAULT_AGENTS
     from palaestra.bench import bench as run_bench
-    from palaestra.evaluation import default_run_dir, load_suite
+    from palaestra.evaluation import RunSettings, default_run_dir
     from palaestra.leaderboard import terminal_table
 
-    given = {
+    llm = {
         "base_url": base_url,
         "api_key_env": api_key_env,
         "temperature": temperature,
         "max_tokens": max_tokens,
     }
     try:
-        options = _agent_options(given, agent_option)
-        chosen = load_suite(suite)
+        options = _agent_options(llm, agent_option)
+        settings = RunSettings(**_setting_changes(concurrency=concurrency))
+        chosen = _load_suite(suite)
         out_dir = out or default_run_dir(chosen.id, "bench")
         outcome = run_bench(
             chosen,
             out_dir,
             specs=agent or DEFAULT_AGENTS,
             options=options,
-            settings={"concurrency": concurrency} if concurrency else None,
+            settings=settings,
             backend=backend,
             ray_address=ray_address,
             show_progress=progress,
@@ -268,6 +333,13 @@ def bench(
     for board in outcome.boards:
         console.print(terminal_table(board))
     console.print(f"Leaderboard: {escape(str(outcome.leaderboard_dir / 'index.html'))}")
+    for spec, failure in outcome.failures.items():
+        console.print(
+            f"[red]error:[/] every episode of {escape(spec)} failed; the last error: {escape(failure)}",
+            soft_wrap=True,
+        )
+    if outcome.failures:
+        raise typer.Exit(1)
 
 
 leaderboard_app = typer.Typer(help="Build and serve leaderboards from run folders.", no_args_is_help=True)
@@ -307,7 +379,7 @@ def leaderboard_serve(
 
     try:
         server = leaderboard_server(directory, port)
-    except (OSError, FileNotFoundError) as error:
+    except OSError as error:  # no such folder, or the port is taken
         _fail(error)
     host, bound = server.server_address[:2]
     print(f"http://{host}:{bound}/", flush=True)

@@ -4,19 +4,23 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import palaestra
 
 ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "COLUMNS": "200"}
 
 
-def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] = ENV, timeout: float = 300
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "palaestra", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=ENV,
-        timeout=300,
+        env=env,
+        timeout=timeout,
     )
 
 
@@ -41,9 +45,15 @@ def test_check_reports_every_check_and_passes():
     assert "0 check(s) failed" in result.stdout
 
 
-def test_check_fails_on_an_unknown_id():
-    result = run("check", "NoSuchGame-Text-v0")
-    assert result.returncode == 1 and "FAIL" in result.stdout
+@pytest.mark.parametrize("driver", ["dummy", "offscreen"])
+def test_play_a_vision_id_without_a_display_is_a_clear_error_not_a_hang(driver):
+    env = {k: v for k, v in ENV.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = run("play", "Snake-Vision-v0", stdin="up\n", env={**env, "SDL_VIDEODRIVER": driver}, timeout=60)
+    _clean_error(
+        result,
+        f"Snake-Vision-v0 shows the game as an image, and no display is available (SDL video: {driver})",
+        "play Snake-Text-v0 in the terminal",
+    )
 
 
 def test_play_in_the_terminal():
@@ -68,9 +78,14 @@ def _clean_error(result: subprocess.CompletedProcess, *words: str) -> None:
     """One clear line starting with 'error:', exit code 2, and no traceback."""
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert "error:" in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stdout
     for word in words:
         assert word in result.stdout, result.stdout
+
+
+def test_check_an_unknown_id_is_one_line_not_a_traceback_per_check():
+    _clean_error(run("check", "Snake-Text-v0", "Nope-v0"), "unknown env id 'Nope-v0'; registered ids: ")
 
 
 def test_play_an_unknown_id_is_a_clear_error():
@@ -109,3 +124,16 @@ def test_labels_that_look_like_markup_are_shown_as_text(tmp_path):
         str(tmp_path / "run"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_play_takes_env_kwargs():
+    result = run("play", "Snake-Text-v0", "--env-kwarg", "size=6", stdin="")
+    assert result.returncode == 0, result.stderr
+    assert "\n   0 1 2 3 4 5\n" in result.stdout  # the column header of a 6x6 board
+
+
+def test_play_refuses_an_env_kwarg_the_env_does_not_take():
+    _clean_error(
+        run("play", "Snake-Text-v0", "--env-kwarg", "colour=blue"),
+        "Snake-Text-v0 does not take colour='blue'",
+    )

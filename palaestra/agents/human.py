@@ -2,7 +2,9 @@
 
 ``TerminalPlayer`` prints each observation and reads a line from standard input. ``WindowPlayer``
 shows the observation image in a window with a line to type into: Enter sends the line, the arrow
-keys send ``up``/``down``/``left``/``right`` at once, Escape or closing the window quits.
+keys send ``up``/``down``/``left``/``right`` at once, Escape or closing the window quits. Without a
+display (SDL falls back to its ``offscreen`` or ``dummy`` driver, where a window is never seen and
+``play`` would wait for keys forever), ``play`` refuses ``-Vision-`` ids with a ``UsageError``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from rich.markup import escape
 
 from palaestra.agents.base import ScriptedAgent
 from palaestra.core import info as keys
+from palaestra.core.errors import UsageError
+
+# SDL's video drivers that show nothing: what it picks when there is no display.
+HEADLESS_DRIVERS = ("offscreen", "dummy")
 
 
 class QuitGame(Exception):
@@ -98,11 +104,42 @@ class WindowPlayer(TerminalPlayer):
         self.pygame.display.quit()
 
 
-def play(env_id: str, *, seed: int, console: Console, player: TerminalPlayer | None = None) -> int:
-    """Play one episode of ``env_id``; returns a process exit code (0 played or quit)."""
-    env = gym.make(env_id)
+def require_display(env_id: str) -> None:
+    """``UsageError`` unless pygame can open a window that a person will see."""
+    import pygame
+
+    try:
+        pygame.display.init()
+        driver = pygame.display.get_driver()
+    except pygame.error as err:
+        driver = str(err)
+    if driver in HEADLESS_DRIVERS or not pygame.display.get_init():
+        pygame.display.quit()
+        raise UsageError(
+            f"{env_id} shows the game as an image, and no display is available (SDL video: {driver}); "
+            f"play {env_id.replace('-Vision-', '-Text-')} in the terminal, or run where a window can open"
+        )
+
+
+def play(
+    env_id: str,
+    *,
+    seed: int,
+    console: Console,
+    player: TerminalPlayer | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+) -> int:
+    """Play one episode of ``env_id`` made with ``env_kwargs``; returns a process exit code (0 played or
+    quit). Without ``player``, -Vision- ids open a window (``require_display``), others use the terminal."""
+    env = gym.make(env_id, **(env_kwargs or {}))
     vision = isinstance(env.observation_space, gym.spaces.Dict)
     if player is None:
+        if vision:
+            try:
+                require_display(env_id)
+            except UsageError:
+                env.close()
+                raise
         player = WindowPlayer(console, env_id) if vision else TerminalPlayer(console)
     obs, info = env.reset(seed=seed)
     player.reset(info[keys.INSTRUCTIONS])

@@ -16,8 +16,11 @@ import gymnasium as gym
 
 from palaestra.agents.base import Agent
 from palaestra.agents.baselines import ExpertAgent, RandomAgent
+from palaestra.core.errors import UsageError
 
 AgentFactory = Callable[..., Agent]  # (env, *, seed=None) -> Agent
+# The scripted agents: they take no argument and no options (``palaestra bench`` gives them none).
+SCRIPTED_AGENTS = ("random", "expert")
 # prefix -> builder(argument after the colon, **options) -> factory
 _BUILDERS: dict[str, Callable[..., AgentFactory]] = {}
 
@@ -31,12 +34,23 @@ def agent_prefixes() -> list[str]:
 
 
 def agent_factory(spec: str, **options: Any) -> AgentFactory:
-    """The factory for ``spec`` (``prefix`` or ``prefix:argument``); ValueError for an unknown prefix."""
-    prefix, _, argument = spec.partition(":")
-    builder = _BUILDERS.get(prefix)
+    """The factory for ``spec`` (``prefix`` or ``prefix:argument``).
+
+    ``UsageError`` for an unknown prefix, and from the builder for an argument or option it does not take.
+    """
+    return _builder(spec)(spec.partition(":")[2], **options)
+
+
+def check_agent_spec(spec: str) -> None:
+    """``UsageError`` unless ``spec``'s prefix is registered (where the factory is built elsewhere)."""
+    _builder(spec)
+
+
+def _builder(spec: str) -> Callable[..., AgentFactory]:
+    builder = _BUILDERS.get(spec.partition(":")[0])
     if builder is None:
-        raise ValueError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
-    return builder(argument, **options)
+        raise UsageError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
+    return builder
 
 
 def make_agent(spec: str, env: gym.Env, *, seed: int | None = None, **options: Any) -> Agent:
@@ -44,11 +58,21 @@ def make_agent(spec: str, env: gym.Env, *, seed: int | None = None, **options: A
     return agent_factory(spec, **options)(env, seed=seed)
 
 
-def _random(argument: str, **_: Any) -> AgentFactory:
+def _scripted(name: str, argument: str, options: dict[str, Any]) -> None:
+    """Refuse what a scripted agent would otherwise silently ignore: ``expert:foo``, any option."""
+    if argument:
+        raise UsageError(f"the {name} agent takes no argument: give {name!r}, not {name + ':' + argument!r}")
+    if options:
+        raise UsageError(f"the {name} agent takes no options; got {', '.join(sorted(options))}")
+
+
+def _random(argument: str, **options: Any) -> AgentFactory:
+    _scripted("random", argument, options)
     return lambda env, seed=None: RandomAgent(env, seed=seed)
 
 
-def _expert(argument: str, **_: Any) -> AgentFactory:
+def _expert(argument: str, **options: Any) -> AgentFactory:
+    _scripted("expert", argument, options)
     return lambda env, seed=None: ExpertAgent(env)
 
 

@@ -8,7 +8,7 @@ print(outcome.metrics.suite)
 
 from palaestra.core.metrics import EnvMetrics, Interval, RunMetrics, bootstrap_interval, run_metrics
 from palaestra.core.runs import CorruptRecordError, RunDirError, read_episodes, read_meta
-from palaestra.evaluation.evaluate import RunOutcome, default_run_dir, evaluate
+from palaestra.evaluation.evaluate import RunOutcome, default_run_dir, evaluate, resume
 from palaestra.evaluation.runner import RunSettings, play_episode
 from palaestra.evaluation.store import ResultStore
 from palaestra.evaluation.suites import EpisodeTask, Suite, custom_suite, load_suite, suite_names
@@ -32,6 +32,7 @@ __all__ = [
     "play_episode",
     "read_episodes",
     "read_meta",
+    "resume",
     "run_metrics",
     "suite_names",
 ]

@@ -1,4 +1,5 @@
-"""``evaluate``: score one agent on a suite into a run folder, new or resumed (``palaestra eval``).
+"""Score one agent on a suite into a run folder (``palaestra eval``): ``evaluate`` starts a new run,
+``resume`` continues one.
 
 A new run writes ``meta.json`` first: the suite with its env ids, kwargs and seeds, the agent spec
 and its options (secrets redacted), the run settings, package versions, the git commit and the start
@@ -19,9 +20,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 from rich.console import Console
 
-from palaestra.agents.registry import AgentFactory, agent_factory, agent_prefixes
+from palaestra.agents.registry import AgentFactory, agent_factory, check_agent_spec
+from palaestra.core.errors import MissingExtraError, UsageError
 from palaestra.core.metrics import RunMetrics, run_metrics
 from palaestra.evaluation.progress import RunProgress
 from palaestra.evaluation.runner import RunSettings, run_local
@@ -38,12 +41,14 @@ _PACKAGES = ("palaestra", "gymnasium", "numpy", "openai", "transformers", "torch
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """How a call to ``evaluate`` ended: ``interrupted`` when stopped by Ctrl-C (resume to finish)."""
+    """How a call to ``evaluate`` or ``resume`` ended: ``interrupted`` when stopped by Ctrl-C (resume to
+    finish); ``failure``, when every episode of the run ended in an error, the last of those errors."""
 
     run_dir: Path
     metrics: RunMetrics | None
     interrupted: bool
     remaining: int
+    failure: str | None = None
 
 
 def _is_secret(name: str) -> bool:
@@ -79,13 +84,14 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def parse_agent_options(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings as agent options; a value that reads as JSON (``0.7``, ``true``) is parsed."""
+def parse_key_values(pairs: list[str], what: str = "agent option") -> dict[str, Any]:
+    """``KEY=VALUE`` strings (agent options, env kwargs) as a dict; a value that reads as JSON
+    (``0.7``, ``true``, ``[1, 2]``) is parsed, any other is kept as a string."""
     options: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"agent option {pair!r} is not KEY=VALUE")
+            raise UsageError(f"{what} {pair!r} is not KEY=VALUE")
         try:
             options[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -135,73 +141,128 @@ def _resume_options(meta: dict[str, Any], given: dict[str, Any]) -> dict[str, An
     return options
 
 
-def _checked_agent(spec: str, options: dict[str, Any], backend: str) -> AgentFactory | None:
-    """The agent factory for this process, or for Ray (whose workers build their own) ``None`` once the
-    spec's prefix is known to be registered."""
+def _checked_agent(spec: str, options: dict[str, Any], backend: str, suite: Suite) -> AgentFactory | None:
+    """The agent factory for this process, checked against the suite's envs (``_preflight``), or for
+    Ray (whose workers build their own) ``None`` once the spec's prefix is known to be registered."""
+    if backend not in BACKENDS:
+        raise UsageError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "ray":
         from palaestra.evaluation.ray_backend import import_ray
 
-        import_ray()  # a missing extra is told before the run folder exists
-        prefix = spec.partition(":")[0]
-        if prefix not in agent_prefixes():
-            raise ValueError(f"unknown agent spec {spec!r}; known prefixes: {', '.join(agent_prefixes())}")
+        try:
+            import_ray()  # a missing extra is told before the run folder exists
+        except ImportError as err:
+            raise MissingExtraError(str(err)) from None
+        check_agent_spec(spec)
         return None
-    return agent_factory(spec, **options)
+    factory = agent_factory(spec, **options)
+    try:
+        _preflight(factory, suite)
+    except BaseException:
+        _close(factory)
+        raise
+    return factory
+
+
+def _preflight(factory: AgentFactory, suite: Suite) -> None:
+    """Fail before the run on what would fail every episode: an agent that cannot play one of the
+    suite's envs (a text-only model on images), or a backend that cannot answer (``preflight``)."""
+    for suite_env in suite.envs:
+        env = gym.make(suite_env.env_id, **suite_env.kwargs)
+        try:
+            factory(env, seed=suite_env.seeds[0])
+        finally:
+            env.close()
+    preflight = getattr(factory, "preflight", None)
+    if preflight is not None:
+        preflight()
+
+
+def _close(factory: AgentFactory | None) -> None:
+    """Release what a factory holds (threads, event loops, GPU engines), if it holds anything."""
+    close = getattr(factory, "close", None)
+    if close is not None:
+        close()
 
 
 def evaluate(
     run_dir: str | Path,
+    suite: Suite,
+    spec: str,
     *,
-    suite: Suite | None = None,
-    spec: str | None = None,
     options: dict[str, Any] | None = None,
     label: str | None = None,
-    settings: dict[str, Any] | None = None,
-    resume: bool = False,
+    settings: RunSettings = RunSettings(),
     backend: str = "asyncio",
     ray_address: str | None = None,
     show_progress: bool = True,
     console: Console | None = None,
 ) -> RunOutcome:
-    """Run (or with ``resume``, continue) an evaluation into ``run_dir`` and return its metrics.
+    """Evaluate agent ``spec`` on ``suite`` in a new run folder ``run_dir`` and return its metrics.
 
-    A new run needs ``suite`` and ``spec``. On resume the suite and agent come from ``meta.json``;
-    a ``suite`` or ``spec`` given as well must match it. ``settings`` sets ``RunSettings`` fields;
-    the others come from the resumed run's meta, or the defaults. ``options`` go to the agent factory.
-    Ctrl-C ends the call with ``interrupted``.
+    ``options`` go to the agent factory; ``label`` names the agent on leaderboards (default: the spec).
+    Ctrl-C ends the call with ``interrupted``; ``resume`` finishes the run.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     options = dict(options or {})
-    factory = None
-    if resume:
-        store = ResultStore.open(run_dir)
-        meta = store.meta
-        try:
-            stored_suite = Suite.from_json(meta["suite"])
-            if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
-                raise RunDirError(
-                    f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
-                    f"not {suite.id} {suite.version}"
-                )
-            if spec is not None and spec != meta["agent"]["spec"]:
-                raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
-            suite, spec = stored_suite, meta["agent"]["spec"]
-            options = _resume_options(meta, options)
-            stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
-            run_settings = RunSettings(**{**stored, **(settings or {})})
-            factory = _checked_agent(spec, options, backend)
-        except BaseException:
-            store.close()
-            raise
-        store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
-    else:
-        if suite is None or spec is None:
-            raise ValueError("a new run needs a suite and an agent spec")
-        run_settings = RunSettings(**(settings or {}))
-        factory = _checked_agent(spec, options, backend)  # before the folder exists: a typo leaves no run
-        meta = run_meta(suite, spec, options, label or spec, run_settings, backend)
-        store = ResultStore.create(run_dir, meta)
+    factory = _checked_agent(spec, options, backend, suite)  # before the folder exists: a typo leaves no run
+    store = ResultStore.create(run_dir, run_meta(suite, spec, options, label or spec, settings, backend))
+    return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
+
+
+def resume(
+    run_dir: str | Path,
+    *,
+    suite: Suite | None = None,
+    spec: str | None = None,
+    options: dict[str, Any] | None = None,
+    setting_changes: dict[str, Any] | None = None,
+    backend: str = "asyncio",
+    ray_address: str | None = None,
+    show_progress: bool = True,
+    console: Console | None = None,
+) -> RunOutcome:
+    """Continue the run in ``run_dir``: skip its finished episodes, play the rest, errored ones included.
+
+    The suite, the agent and its options come from ``meta.json``; a ``suite`` or ``spec`` given as well
+    must match it, ``options`` add to the stored ones (secrets, which are not stored, must be given),
+    and ``setting_changes`` replace ``RunSettings`` fields of the stored settings.
+    """
+    store = ResultStore.open(run_dir)
+    meta = store.meta
+    try:
+        stored_suite = Suite.from_json(meta["suite"])
+        if suite is not None and (suite.id, suite.version) != (stored_suite.id, stored_suite.version):
+            raise RunDirError(
+                f"{run_dir} is a run of suite {stored_suite.id} {stored_suite.version}, "
+                f"not {suite.id} {suite.version}"
+            )
+        if spec is not None and spec != meta["agent"]["spec"]:
+            raise RunDirError(f"{run_dir} is a run of agent {meta['agent']['spec']!r}, not {spec!r}")
+        suite, spec = stored_suite, meta["agent"]["spec"]
+        options = _resume_options(meta, dict(options or {}))
+        stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
+        settings = RunSettings(**{**stored, **(setting_changes or {})})
+        factory = _checked_agent(spec, options, backend, suite)
+    except BaseException:
+        store.close()
+        raise
+    store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
+    return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
+
+
+def _play(
+    store: ResultStore,
+    suite: Suite,
+    spec: str,
+    options: dict[str, Any],
+    settings: RunSettings,
+    factory: AgentFactory | None,
+    backend: str,
+    ray_address: str | None,
+    show_progress: bool,
+    console: Console | None,
+) -> RunOutcome:
+    """Play the suite's episodes that ``store`` has not finished; close the store and the factory."""
     with store:
         tasks = pending(suite.tasks(), store.records())
         interrupted = False
@@ -226,7 +287,7 @@ def evaluate(
                         tasks,
                         spec,
                         options,
-                        run_settings,
+                        settings,
                         write,
                         suite_id=suite.id,
                         suite_version=suite.version,
@@ -235,22 +296,17 @@ def evaluate(
                 elif tasks:
                     asyncio.run(
                         run_local(
-                            tasks,
-                            factory,
-                            run_settings,
-                            write,
-                            suite_id=suite.id,
-                            suite_version=suite.version,
+                            tasks, factory, settings, write, suite_id=suite.id, suite_version=suite.version
                         )
                     )
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            # Backends hold threads, event loops or GPU engines: release them with the run.
-            close = getattr(factory, "close", None)
-            if close is not None:
-                close()
+            _close(factory)
         records = store.records()
     remaining = len(pending(suite.tasks(), records))
     metrics = run_metrics(records, suite.families) if records else None
-    return RunOutcome(Path(run_dir), metrics, interrupted, remaining)
+    failure = None
+    if metrics is not None and metrics.errors == metrics.episodes:
+        failure = next(r.error for r in reversed(records) if r.error)
+    return RunOutcome(store.run_dir, metrics, interrupted, remaining, failure)

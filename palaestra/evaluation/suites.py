@@ -26,6 +26,7 @@ from typing import Any
 import gymnasium as gym
 
 from palaestra.core import EnvEntry, registered_envs
+from palaestra.core.errors import UsageError
 from palaestra.core.records import EpisodeRecord
 
 CUSTOM_SUITE = "custom"
@@ -201,15 +202,22 @@ def load_suite(name: str) -> Suite:
     raise KeyError(f"unknown suite {name!r}; known suites: {', '.join(suite_names())}")
 
 
-def custom_suite(env_ids: list[str], episodes: int) -> Suite:
-    """An ad-hoc suite of the given ids (``palaestra eval --env ...``), ``episodes`` test seeds each."""
+def custom_suite(env_ids: list[str], episodes: int, kwargs: dict[str, Any] | None = None) -> Suite:
+    """An ad-hoc suite of the given ids (``palaestra eval --env ...``), ``episodes`` test seeds each.
+
+    ``kwargs`` go to every env's constructor, over the suite's own (``split="test"``); they are part
+    of the suite's content, so they change its version.
+    """
     if episodes < 1:
-        raise ValueError(f"episodes must be at least 1, got {episodes}")
+        raise UsageError(f"episodes must be at least 1, got {episodes}")
     if len(set(env_ids)) != len(env_ids):
-        raise ValueError(f"an env id is given twice: {env_ids}")
+        raise UsageError(f"an env id is given twice: {env_ids}")
     by_id = {entry.id: entry for entry in registered_envs()}
     unknown = [env_id for env_id in env_ids if env_id not in by_id]
     if unknown:
-        raise KeyError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
+        raise UsageError(f"unknown env ids {unknown}; `palaestra list` shows the registered ids")
     envs = [_suite_env(by_id[env_id], episodes) for env_id in env_ids]
-    return _versioned(CUSTOM_SUITE, 0, f"{', '.join(env_ids)}: {episodes} test episodes each", envs)
+    envs = [SuiteEnv(e.env_id, e.family, {**e.kwargs, **(kwargs or {})}, e.seeds) for e in envs]
+    settings = "".join(f", {key}={value!r}" for key, value in sorted((kwargs or {}).items()))
+    description = f"{', '.join(env_ids)}: {episodes} test episodes each{settings}"
+    return _versioned(CUSTOM_SUITE, 0, description, envs)

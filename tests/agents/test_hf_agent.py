@@ -12,6 +12,7 @@ from conftest import play_episode
 
 from palaestra.agents import agent_factory
 from palaestra.agents.llm.chat_template import render_chat_prompt
+from palaestra.core.errors import UsageError
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +91,17 @@ def test_vision_envs_are_refused_by_a_text_only_backend(factory):
         factory(gym.make("Snake-Vision-v0"))
 
 
+def test_a_missing_model_folder_is_named_not_taken_for_a_repo_id(tmp_path):
+    with pytest.raises(UsageError, match="the hf: agent's model folder '/no/such/folder' does not exist"):
+        agent_factory("hf:/no/such/folder")
+    with pytest.raises(UsageError, match="does not exist"):
+        agent_factory(f"hf:{tmp_path / 'nothing'}")
+    with pytest.raises(UsageError, match="holds no model: it has no config.json"):
+        agent_factory(f"hf:{tmp_path}")
+
+
 def test_bad_options_are_refused(tiny_model_path):
-    with pytest.raises(TypeError, match="base_url"):
+    with pytest.raises(UsageError, match="base_url"):
         agent_factory(f"hf:{tiny_model_path}", base_url="http://x")
     with pytest.raises(ValueError, match="dtype must be one of"):
         agent_factory(f"hf:{tiny_model_path}", dtype="int3")

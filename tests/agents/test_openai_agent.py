@@ -19,6 +19,7 @@ from PIL import Image
 from palaestra.agents import AgentError, agent_factory
 from palaestra.agents.llm.chat_agent import Completion
 from palaestra.agents.llm.testserver import ScriptedChatServer
+from palaestra.core.errors import UsageError
 
 FAST = {"request_timeout": 0.5, "max_retries": 2, "retry_backoff": 0.01}
 
@@ -168,6 +169,25 @@ def test_an_unreachable_server_is_a_connection_error():
             agent.act("obs")
 
 
+def test_preflight_asks_the_endpoint_for_its_models(server):
+    with closing(factory_for(server)) as factory:
+        factory.preflight()
+    with closing(agent_factory("openai:other", base_url=server.base_url, **FAST)) as factory:
+        with pytest.raises(UsageError, match="does not serve 'other'; it serves test-model"):
+            factory.preflight()
+    with ScriptedChatServer() as stopped:
+        base_url = stopped.base_url
+    with closing(agent_factory("openai:test-model", base_url=base_url, **FAST)) as factory:
+        with pytest.raises(UsageError, match=f"openai:test-model at {base_url} does not answer"):
+            factory.preflight()
+    assert [body for body in server.requests if body.get("messages")] == []  # no chat request was sent
+
+
+def test_a_base_url_that_is_not_a_url_is_refused():
+    with pytest.raises(UsageError, match="base_url must be an http.s. URL .*, got 'notaurl'"):
+        agent_factory("openai:m", base_url="notaurl")
+
+
 def test_close_stops_the_client_loop_thread_and_may_be_repeated(server):
     before = set(threading.enumerate())
     factory = factory_for(server)
@@ -186,7 +206,7 @@ def test_close_stops_the_client_loop_thread_and_may_be_repeated(server):
 
 
 def test_unknown_options_and_a_missing_model_are_refused(server):
-    with pytest.raises(TypeError, match="does not take option.*device"):
+    with pytest.raises(UsageError, match="does not take option.*device"):
         agent_factory("openai:m", base_url=server.base_url, device="cpu")
     with pytest.raises(ValueError, match="model name"):
         agent_factory("openai:", base_url=server.base_url)

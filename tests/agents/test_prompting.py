@@ -19,6 +19,7 @@ from palaestra.agents.llm.prompting import (
     observation_message,
 )
 from palaestra.agents.llm.settings import Sampling, check_options, split_common
+from palaestra.core.errors import UsageError
 
 
 def char_count(message):
@@ -157,9 +158,14 @@ def test_prompt_before_reset_is_an_error():
 
 
 def test_unknown_options_are_all_named():
-    with pytest.raises(TypeError, match="bogus, device") as err:
+    with pytest.raises(UsageError, match="bogus, device") as err:
         check_options("openai", {"temperature": 0.5, "device": "cpu", "bogus": 1}, ["base_url"])
     assert "base_url" in str(err.value)
+
+
+def test_an_option_that_is_not_a_number_is_named():
+    with pytest.raises(UsageError, match="option temperature must be a number .float., got 'hot'"):
+        split_common({"temperature": "hot"})
 
 
 def test_common_options_become_sampling_and_window_settings():

@@ -15,6 +15,7 @@ from palaestra.agents import agent_factory
 from palaestra.agents.llm.prompting import Conversation, HistoryWindow
 from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling
 from palaestra.agents.llm.vllm_agent import token_prompt
+from palaestra.core.errors import UsageError
 
 
 def test_prompt_is_the_chat_template_tokenized_without_extra_special_tokens(tiny_model_path):
@@ -73,5 +74,5 @@ def test_without_vllm_the_error_names_the_extra(tmp_path):
 
 
 def test_unknown_options_are_refused_before_loading_anything(tmp_path):
-    with pytest.raises(TypeError, match="does not take option.*device"):
+    with pytest.raises(UsageError, match="does not take option.*device"):
         agent_factory(f"vllm:{tmp_path}", device="cpu")

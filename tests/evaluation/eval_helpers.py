@@ -81,6 +81,8 @@ register_agent("test-faulty", lambda arg, **_: lambda env, seed=None: FaultyAgen
 register_agent("test-flaky", lambda arg, **_: lambda env, seed=None: FaultyAgent(env, seed, flaky=True))
 register_agent("test-gives-up", lambda arg, **_: lambda env, seed=None: GivingUpAgent())
 register_agent("test-babble", lambda arg, **_: lambda env, seed=None: TextGarbageAgent())
+# Takes any option, as a third-party backend might (the built-in agents refuse unknown ones).
+register_agent("test-any-options", lambda arg, **_: lambda env, seed=None: ExpertAgent(env))
 
 
 def episodes_lines(run_dir: Path) -> list[str]:

@@ -6,6 +6,7 @@ the error (so a resume retries it); a hung step is ended by closing its env from
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import time
@@ -15,10 +16,10 @@ import pytest
 
 from palaestra.core import ActionError, TextEnv, register_env
 from palaestra.core.registry import _CATALOGUE
-from palaestra.evaluation import evaluate, read_episodes
+from palaestra.evaluation import RunSettings, evaluate, read_episodes, resume
 from palaestra.evaluation.suites import Suite, SuiteEnv
 
-FAST = {"step_timeout": 1.0, "episode_timeout": 30, "max_retries": 2, "retry_backoff": 0.01, "concurrency": 4}
+FAST = RunSettings(step_timeout=1.0, episode_timeout=30, max_retries=2, retry_backoff=0.01, concurrency=4)
 
 
 class Countdown(TextEnv):
@@ -139,7 +140,7 @@ def test_a_world_that_keeps_failing_is_recorded_as_an_env_error_and_retried_on_r
     assert record.error == "EnvFailure: the env's world failed: OSError: the simulator crashed"
     assert record.score == 0.0 and not record.success and record.task_id == "test/alpha"
     assert outcome.remaining == 1
-    resumed = evaluate(tmp_path / "run", resume=True, show_progress=False)
+    resumed = resume(tmp_path / "run", show_progress=False)
     assert resumed.remaining == 0 and resumed.metrics.errors == 0
 
 
@@ -147,7 +148,7 @@ def test_a_step_that_hangs_is_ended_by_closing_its_env_and_leaves_no_process(tmp
     Countdown.children = []
     suite = _suite(countdown, {"hang": True}, task_ids=("test/alpha",))
     started = time.monotonic()
-    settings = {**FAST, "step_timeout": 0.5, "max_retries": 1}
+    settings = dataclasses.replace(FAST, step_timeout=0.5, max_retries=1)
     outcome = evaluate(tmp_path / "run", suite=suite, spec="expert", settings=settings, show_progress=False)
     (record,) = read_episodes(tmp_path / "run" / "episodes.jsonl")
     assert (

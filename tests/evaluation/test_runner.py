@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
 import eval_helpers  # noqa: F401  (registers the test-only agents)
 import pytest
 
-from palaestra.evaluation import custom_suite, evaluate, read_episodes
+from palaestra.evaluation import RunSettings, custom_suite, evaluate, read_episodes, resume
 
-FAST = {"step_timeout": 0.3, "episode_timeout": 20, "max_retries": 2, "retry_backoff": 0.01, "concurrency": 8}
+FAST = RunSettings(step_timeout=0.3, episode_timeout=20, max_retries=2, retry_backoff=0.01, concurrency=8)
 
 
 def test_faulty_agents_end_their_episodes_with_errors_and_the_run_goes_on(tmp_path):
@@ -72,7 +73,7 @@ def test_text_garbage_is_invalid_actions_not_errors(tmp_path):
 
 def test_episode_timeout_is_recorded(tmp_path):
     suite = custom_suite(["SnakeDecision-Text-v0"], 2)
-    settings = {**FAST, "step_timeout": 10, "episode_timeout": 0.2}
+    settings = dataclasses.replace(FAST, step_timeout=10, episode_timeout=0.2)
     evaluate(tmp_path / "run", suite=suite, spec="test-faulty", settings=settings, show_progress=False)
     hung = next(r for r in read_episodes(tmp_path / "run" / "episodes.jsonl") if r.seed == 1)
     assert hung.error == "TimeoutError: the episode ran past its limit of 0.2 s"
@@ -82,7 +83,7 @@ def test_resume_retries_only_errored_episodes(tmp_path):
     suite = custom_suite(["SnakeDecision-Text-v0"], 4)
     evaluate(tmp_path / "run", suite=suite, spec="test-faulty", settings=FAST, show_progress=False)
     lines_before = (tmp_path / "run" / "episodes.jsonl").read_text().splitlines()
-    outcome = evaluate(tmp_path / "run", resume=True, settings=FAST, show_progress=False)
+    outcome = resume(tmp_path / "run", setting_changes=FAST.to_json(), show_progress=False)
     lines = (tmp_path / "run" / "episodes.jsonl").read_text().splitlines()
     assert lines[:4] == lines_before
     retried = sorted(json.loads(line)["seed"] for line in lines[4:])
@@ -96,15 +97,15 @@ def test_resume_refuses_another_agent_or_suite(tmp_path):
     suite = custom_suite(["SnakeDecision-Text-v0"], 1)
     evaluate(tmp_path / "run", suite=suite, spec="expert", show_progress=False)
     with pytest.raises(ValueError, match="is a run of agent 'expert', not 'random'"):
-        evaluate(tmp_path / "run", resume=True, spec="random", show_progress=False)
+        resume(tmp_path / "run", spec="random", show_progress=False)
     with pytest.raises(ValueError, match="is a run of suite custom"):
-        evaluate(tmp_path / "run", resume=True, suite=custom_suite(["Snake-Text-v0"], 1), show_progress=False)
+        resume(tmp_path / "run", suite=custom_suite(["Snake-Text-v0"], 1), show_progress=False)
 
 
 def test_secret_options_are_not_written_and_must_be_given_again(tmp_path):
     suite = custom_suite(["SnakeDecision-Text-v0"], 1)
     options = {"api_key": "sk-very-secret", "api_key_env": "MY_KEY", "temperature": 0.5, "max_tokens": 64}
-    evaluate(tmp_path / "run", suite=suite, spec="expert", options=options, show_progress=False)
+    evaluate(tmp_path / "run", suite=suite, spec="test-any-options", options=options, show_progress=False)
     meta_text = (tmp_path / "run" / "meta.json").read_text()
     assert "sk-very-secret" not in meta_text
     assert json.loads(meta_text)["agent"]["options"] == {
@@ -114,4 +115,4 @@ def test_secret_options_are_not_written_and_must_be_given_again(tmp_path):
         "temperature": 0.5,
     }
     with pytest.raises(ValueError, match="api_key are secrets"):
-        evaluate(tmp_path / "run", resume=True, show_progress=False)
+        resume(tmp_path / "run", show_progress=False)

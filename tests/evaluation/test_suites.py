@@ -7,6 +7,7 @@ import gymnasium as gym
 import pytest
 
 from palaestra.core import register_env, registered_envs
+from palaestra.core.errors import UsageError
 from palaestra.core.registry import _CATALOGUE
 from palaestra.evaluation.suites import custom_suite, families, load_suite, suite_names
 
@@ -65,7 +66,7 @@ def test_custom_suite_checks_its_input():
     assert [(t.env_id, t.seed, t.episode) for t in suite.tasks()] == [
         ("Snake-Text-v0", i, i) for i in range(3)
     ]
-    with pytest.raises(KeyError, match="unknown env ids"):
+    with pytest.raises(UsageError, match="unknown env ids"):
         custom_suite(["Nope-v0"], 3)
     with pytest.raises(ValueError, match="given twice"):
         custom_suite(["Snake-Text-v0", "Snake-Text-v0"], 3)

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 from palaestra.agents.base import AgentError
+from palaestra.core.errors import UsageError
 
 Request = TypeVar("Request")
 Result = TypeVar("Result")
@@ -36,7 +37,7 @@ class MicroBatcher(Generic[Request, Result]):
         window: float = 0.01,
     ):
         if max_batch < 1:
-            raise ValueError(f"max_batch must be >= 1, got {max_batch}")
+            raise UsageError(f"max_batch must be >= 1, got {max_batch}")
         self._run_batch = run_batch
         self._name = name
         self._max_batch = max_batch

@@ -19,6 +19,7 @@ import gymnasium as gym
 
 from palaestra.agents.llm.prompting import Conversation, Message, TokenCounter
 from palaestra.agents.llm.settings import PromptSettings, check_options, default_window, split_common
+from palaestra.core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class ChatBackend(Protocol):
 
     def submit(self, messages: list[Message]) -> Future[Completion]:
         """Start answering ``messages``; the future fails with ``AgentError`` once retries are spent."""
+        ...
+
+    def preflight(self) -> None:
+        """Raise ``UsageError`` if no request can succeed (an endpoint that does not answer)."""
         ...
 
     def close(self) -> None: ...
@@ -89,11 +94,15 @@ class ChatAgentFactory:
         # The seed is not used: sampling randomness belongs to the backend (its sampling_seed option).
         space = env.observation_space
         if isinstance(space, gym.spaces.Dict) and "image" in space.spaces and not self.backend.accepts_images:
-            raise ValueError(
+            raise UsageError(
                 f"the {self.name} agent reads text only, and this env observes images; "
                 "use the env's -Text- variant or an openai: agent with a vision model"
             )
         return ChatAgent(self.name, self.backend, self.prompt)
+
+    def preflight(self) -> None:
+        """Check, before a run, what would fail every episode: the backend's ``preflight``."""
+        self.backend.preflight()
 
     def close(self) -> None:
         """Release the backend (its client, model or worker thread)."""

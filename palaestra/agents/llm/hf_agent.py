@@ -19,9 +19,15 @@ from typing import Any
 
 from palaestra.agents.llm.batching import MicroBatcher
 from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion, build_local
-from palaestra.agents.llm.chat_template import render_chat_prompt, require_chat_template, trim_at_stop
+from palaestra.agents.llm.chat_template import (
+    render_chat_prompt,
+    require_chat_template,
+    require_model,
+    trim_at_stop,
+)
 from palaestra.agents.llm.prompting import Message, tokenizer_counter
 from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling
+from palaestra.core.errors import MissingExtraError, UsageError
 
 OPTIONS = ("device", "dtype", "max_batch")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -32,7 +38,9 @@ def _import_transformers() -> tuple[Any, Any]:
         import torch
         import transformers
     except ImportError as err:
-        raise ImportError("the hf: agent needs torch and transformers: pip install 'palaestra[llm]'") from err
+        raise MissingExtraError(
+            "the hf: agent needs torch and transformers: pip install 'palaestra[llm]'"
+        ) from err
     return torch, transformers
 
 
@@ -51,11 +59,10 @@ class TransformersBackend:
         max_batch: int = 32,
         batch_window: float = 0.01,
     ):
-        if not path:
-            raise ValueError("the hf: agent needs a model folder: hf:PATH")
         if dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+            raise UsageError(f"dtype must be one of {DTYPES}, got {dtype!r}")
         torch, transformers = _import_transformers()
+        require_model("hf", path)
         self._torch = torch
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         local = Path(path).is_dir()  # a folder on disk never triggers a hub lookup
@@ -91,6 +98,9 @@ class TransformersBackend:
 
     def close(self) -> None:
         self.batcher.close()
+
+    def preflight(self) -> None:
+        """Nothing to check: the model was loaded when the backend was built."""
 
     def _generate(self, prompts: Sequence[str]) -> list[Completion]:
         torch = self._torch

@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import threading
+import urllib.parse
 from concurrent.futures import Future
 from typing import Any
 
@@ -26,17 +27,21 @@ from palaestra.agents.base import AgentError
 from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
 from palaestra.agents.llm.prompting import Message, estimate_tokens
 from palaestra.agents.llm.settings import Sampling, check_options, split_common
+from palaestra.core.errors import MissingExtraError, UsageError
 
 OPTIONS = ("base_url", "api_key_env", "request_timeout", "max_retries", "retry_backoff")
 RETRYABLE_STATUSES = frozenset({408, 409, 429})  # and every 5xx
 MAX_BACKOFF = 30.0
+PREFLIGHT_TIMEOUT = 10.0  # seconds for GET /models: a server that is up answers it at once
 
 
 def _import_openai() -> Any:
     try:
         import openai
     except ImportError as err:
-        raise ImportError("the openai: agent needs the openai client: pip install 'palaestra[llm]'") from err
+        raise MissingExtraError(
+            "the openai: agent needs the openai client: pip install 'palaestra[llm]'"
+        ) from err
     return openai
 
 
@@ -61,11 +66,17 @@ class OpenAIBackend:
         retry_backoff: float = 1.0,
     ):
         if not model:
-            raise ValueError("the openai: agent needs a model name: openai:MODEL")
+            raise UsageError("the openai: agent needs a model name: openai:MODEL")
         if request_timeout <= 0:
-            raise ValueError(f"request_timeout must be > 0, got {request_timeout}")
+            raise UsageError(f"request_timeout must be > 0, got {request_timeout}")
         if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+            raise UsageError(f"max_retries must be >= 0, got {max_retries}")
+        if base_url is not None:
+            parts = urllib.parse.urlsplit(base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise UsageError(
+                    f"base_url must be an http(s) URL such as http://localhost:8000/v1, got {base_url!r}"
+                )
         self._openai = _import_openai()
         self.model = model
         self.base_url = base_url
@@ -86,6 +97,35 @@ class OpenAIBackend:
 
     def submit(self, messages: list[Message]) -> Future[Completion]:
         return asyncio.run_coroutine_threadsafe(self._complete(messages), self._running_loop())
+
+    def preflight(self) -> None:
+        """Raise ``UsageError`` unless the endpoint answers ``GET /models`` and lists the model.
+
+        A wrong URL or port, a server not started, a bad key or a model name the server does not serve
+        would otherwise fail every request of a run, each after its retries.
+        """
+        openai = self._openai
+        client = openai.OpenAI(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=min(self.request_timeout, PREFLIGHT_TIMEOUT),
+            max_retries=0,
+        )
+        try:
+            served = [model.id for model in client.models.list()]
+        except openai.APIConnectionError as err:  # timeouts included
+            raise UsageError(f"{self.where} does not answer: {err.__cause__ or err}") from None
+        except openai.APIStatusError as err:
+            raise UsageError(
+                f"{self.where}: GET /models answered HTTP {err.status_code}: {_error_text(err)}"
+            ) from None
+        finally:
+            client.close()
+        if served and self.model not in served:
+            more = f" and {len(served) - 5} more" if len(served) > 5 else ""
+            raise UsageError(
+                f"{self.where} does not serve {self.model!r}; it serves {', '.join(served[:5])}{more}"
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from palaestra.core.errors import UsageError
+
 Message = dict[str, Any]
 TokenCounter = Callable[[Message], int]
 
@@ -102,21 +104,21 @@ def load_few_shot(path: str | Path) -> list[Message]:
     try:
         turns = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
-        raise ValueError(f"cannot read the few-shot file {str(path)!r}: {err}") from err
+        raise UsageError(f"cannot read the few-shot file {str(path)!r}: {err}") from err
     except json.JSONDecodeError as err:
-        raise ValueError(f"the few-shot file {str(path)!r} is not valid JSON: {err}") from err
+        raise UsageError(f"the few-shot file {str(path)!r} is not valid JSON: {err}") from err
     if not isinstance(turns, list) or not turns:
-        raise ValueError(f"the few-shot file {str(path)!r} must hold a non-empty JSON list of turns")
+        raise UsageError(f"the few-shot file {str(path)!r} must hold a non-empty JSON list of turns")
     for index, turn in enumerate(turns):
         expected = "user" if index % 2 == 0 else "assistant"
         well_formed = isinstance(turn, dict) and isinstance(turn.get("content"), str)
         if not (well_formed and turn.get("role") == expected):
-            raise ValueError(
+            raise UsageError(
                 f"few-shot turn {index} in {str(path)!r} must be "
                 f'{{"role": "{expected}", "content": <str>}}, got {turn!r}'
             )
     if len(turns) % 2:
-        raise ValueError(f"the few-shot file {str(path)!r} must end with an assistant turn")
+        raise UsageError(f"the few-shot file {str(path)!r} must end with an assistant turn")
     return [{"role": turn["role"], "content": turn["content"]} for turn in turns]
 
 
@@ -129,9 +131,9 @@ class HistoryWindow:
 
     def __post_init__(self) -> None:
         if self.turns is not None and self.turns < 0:
-            raise ValueError(f"history_turns must be >= 0, got {self.turns}")
+            raise UsageError(f"history_turns must be >= 0, got {self.turns}")
         if self.tokens is not None and self.tokens < 1:
-            raise ValueError(f"history_tokens must be >= 1, got {self.tokens}")
+            raise UsageError(f"history_tokens must be >= 1, got {self.tokens}")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.agents.llm.prompting import HistoryWindow, Message, load_few_shot
+from palaestra.core.errors import UsageError
 
 # Options every LLM backend accepts; each backend adds its own (base_url, device, ...).
 COMMON_OPTIONS = frozenset(
@@ -20,11 +21,11 @@ LOCAL_MAX_TOKENS = 512  # reply bound of local backends when max_tokens is not g
 
 
 def check_options(backend: str, options: dict[str, Any], extra: Iterable[str]) -> None:
-    """Raise TypeError naming every option ``backend`` does not take, and the ones it does."""
+    """Raise ``UsageError`` naming every option ``backend`` does not take, and the ones it does."""
     allowed = COMMON_OPTIONS | set(extra)
     unknown = sorted(set(options) - allowed)
     if unknown:
-        raise TypeError(
+        raise UsageError(
             f"the {backend}: agent does not take option(s) {', '.join(unknown)}; "
             f"it takes: {', '.join(sorted(allowed))}"
         )
@@ -42,11 +43,11 @@ class Sampling:
 
     def __post_init__(self) -> None:
         if self.temperature is not None and self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+            raise UsageError(f"temperature must be >= 0, got {self.temperature}")
         if self.top_p is not None and not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+            raise UsageError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_tokens is not None and self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+            raise UsageError(f"max_tokens must be >= 1, got {self.max_tokens}")
 
     def request_params(self, default_max_tokens: int | None = None) -> dict[str, Any]:
         """The settings that were given, as OpenAI request / ``vllm.SamplingParams`` keyword arguments.
@@ -79,17 +80,17 @@ def split_common(options: dict[str, Any]) -> tuple[Sampling, PromptSettings, dic
     if isinstance(stop, str):
         stop = [stop]
     sampling = Sampling(
-        temperature=_optional(rest.pop("temperature", None), float),
-        top_p=_optional(rest.pop("top_p", None), float),
-        max_tokens=_optional(rest.pop("max_tokens", None), int),
+        temperature=_optional(rest, "temperature", float),
+        top_p=_optional(rest, "top_p", float),
+        max_tokens=_optional(rest, "max_tokens", int),
         stop=tuple(stop or ()),
-        seed=_optional(rest.pop("sampling_seed", None), int),
+        seed=_optional(rest, "sampling_seed", int),
     )
     few_shot_path: str | Path | None = rest.pop("few_shot", None)
     prompt = PromptSettings(
         window=HistoryWindow(
-            turns=_optional(rest.pop("history_turns", None), int),
-            tokens=_optional(rest.pop("history_tokens", None), int),
+            turns=_optional(rest, "history_turns", int),
+            tokens=_optional(rest, "history_tokens", int),
         ),
         few_shot=tuple(load_few_shot(few_shot_path)) if few_shot_path else (),
     )
@@ -103,5 +104,12 @@ def default_window(window: HistoryWindow, context_length: int | None, max_new_to
     return dataclasses.replace(window, tokens=max(1, context_length - max_new_tokens))
 
 
-def _optional(value: Any, kind: type) -> Any:
-    return None if value is None else kind(value)
+def _optional(options: dict[str, Any], name: str, kind: type) -> Any:
+    """Option ``name`` taken out of ``options`` as a ``kind``, or None; ``UsageError`` if it is not one."""
+    value = options.pop(name, None)
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"option {name} must be a number ({kind.__name__}), got {value!r}") from None

@@ -17,9 +17,10 @@ from typing import Any
 
 from palaestra.agents.llm.batching import MicroBatcher
 from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion, build_local
-from palaestra.agents.llm.chat_template import render_chat_prompt, require_chat_template
+from palaestra.agents.llm.chat_template import render_chat_prompt, require_chat_template, require_model
 from palaestra.agents.llm.prompting import Message, tokenizer_counter
 from palaestra.agents.llm.settings import LOCAL_MAX_TOKENS, Sampling
+from palaestra.core.errors import MissingExtraError
 
 OPTIONS = ("dtype", "max_model_len", "gpu_memory_utilization", "max_batch")
 
@@ -28,7 +29,9 @@ def _import_vllm() -> Any:
     try:
         import vllm
     except ImportError as err:
-        raise ImportError("the vllm: agent needs vLLM (and a GPU): pip install 'palaestra[vllm]'") from err
+        raise MissingExtraError(
+            "the vllm: agent needs vLLM (and a GPU): pip install 'palaestra[vllm]'"
+        ) from err
     return vllm
 
 
@@ -54,9 +57,8 @@ class VLLMBackend:
         max_batch: int = 256,
         batch_window: float = 0.01,
     ):
-        if not path:
-            raise ValueError("the vllm: agent needs a model folder: vllm:PATH")
         vllm = _import_vllm()
+        require_model("vllm", path)
         engine_args: dict[str, Any] = {"model": path, "dtype": dtype, "enable_prefix_caching": True}
         if max_model_len is not None:
             engine_args["max_model_len"] = int(max_model_len)
@@ -82,6 +84,9 @@ class VLLMBackend:
 
     def close(self) -> None:
         self.batcher.close()
+
+    def preflight(self) -> None:
+        """Nothing to check: the model was loaded when the backend was built."""
 
     def _generate(self, prompts: Sequence[dict[str, list[int]]]) -> list[Completion]:
         outputs = self.engine.generate(list(prompts), self.params, use_tqdm=False)
