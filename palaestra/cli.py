@@ -64,12 +64,23 @@ def _env_kwargs(env_ids: list[str], pairs: list[str] | None) -> dict:
 
 @app.command("list")
 def list_envs(family: str = typer.Option(None, help="Only this family.")) -> None:
-    """List the registered env ids with their family, modality and summary."""
+    """List the registered env ids with their family, modality, capabilities and summary."""
     table = Table(title=f"palaestra {palaestra.__version__}: registered environments")
-    for column in ("id", "family", "modality", "summary"):
+    for column in ("id", "family", "modality", "needs", "expert", "deterministic", "summary"):
         table.add_column(column)
     for entry in registered_envs(family):
-        table.add_row(entry.id, entry.family, entry.modality, entry.summary)
+        missing = entry.missing_requirement()
+        needs = "-" if entry.extra is None else entry.extra + (" (not installed)" if missing else "")
+        yes_no = {True: "yes", False: "no"}
+        table.add_row(
+            entry.id,
+            entry.family,
+            entry.modality,
+            needs,
+            yes_no[entry.expert],
+            yes_no[entry.deterministic],
+            entry.summary,
+        )
     console.print(table)
 
 
@@ -101,17 +112,20 @@ def check(env_ids: list[str] = typer.Argument(None, help="Ids to check (default:
             _known_env(env_id)
     except UsageError as error:
         _fail(error)
-    failed = 0
+    failed = skipped = 0
     for env_id in ids:
         table = Table(title=env_id, title_justify="left")
         for column in ("check", "result", "seconds", "detail"):
             table.add_column(column)
         for result in run_checks(env_id):
             failed += not result.passed
-            verdict = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
-            table.add_row(result.name, verdict, f"{result.seconds:.2f}", result.message)
+            skipped += result.skipped
+            verdict = (
+                "[yellow]skip[/]" if result.skipped else "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+            )
+            table.add_row(result.name, verdict, f"{result.seconds:.2f}", escape(result.message))
         console.print(table)
-    console.print(f"{len(ids)} env(s) checked, {failed} check(s) failed.")
+    console.print(f"{len(ids)} env(s) checked, {failed} check(s) failed, {skipped} skipped.")
     raise typer.Exit(1 if failed else 0)
 
 

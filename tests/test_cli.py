@@ -24,11 +24,14 @@ def run(
     )
 
 
-def test_list_shows_every_id_with_family_and_modality():
+def test_list_shows_every_id_with_family_modality_and_capabilities():
     out = run("list").stdout
     for entry in palaestra.registered_envs():
         assert entry.id in out
     assert "arcade" in out and "vision" in out and "text" in out
+    assert "needs" in out and "expert" in out and "deterministic" in out
+    snake = next(line for line in out.splitlines() if "Snake-Text-v0" in line)
+    assert [cell.strip() for cell in snake.split("│")[4:7]] == ["-", "yes", "yes"]
 
 
 def test_check_reports_every_check_and_passes():
@@ -42,7 +45,7 @@ def test_check_reports_every_check_and_passes():
         "vector envs",
     ):
         assert name in result.stdout
-    assert "0 check(s) failed" in result.stdout
+    assert "0 check(s) failed, 0 skipped" in result.stdout
 
 
 @pytest.mark.parametrize("driver", ["dummy", "offscreen"])
