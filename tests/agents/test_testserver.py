@@ -138,7 +138,7 @@ def test_scripts_load_from_json(tmp_path):
     with pytest.raises(ValueError, match="action_example"):
         load_responder(path)
     path.write_text("[1, 2]")
-    with pytest.raises(ValueError, match="reply strings"):
+    with pytest.raises(ValueError, match="a script reply must be a string or"):
         load_responder(path)
 
 

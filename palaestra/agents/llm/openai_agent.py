@@ -24,12 +24,12 @@ from concurrent.futures import Future
 from typing import Any
 
 from palaestra.agents.base import AgentError
-from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion
+from palaestra.agents.llm.chat_agent import ChatAgentFactory, Completion, ToolCall
 from palaestra.agents.llm.prompting import Message, estimate_tokens
 from palaestra.agents.llm.settings import Sampling, check_options, split_common
 from palaestra.core.errors import MissingExtraError, UsageError
 
-OPTIONS = ("base_url", "api_key_env", "request_timeout", "max_retries", "retry_backoff")
+OPTIONS = ("base_url", "api_key_env", "request_timeout", "max_retries", "retry_backoff", "tool_calls")
 RETRYABLE_STATUSES = frozenset({408, 409, 429})  # and every 5xx
 MAX_BACKOFF = 30.0
 PREFLIGHT_TIMEOUT = 10.0  # seconds for GET /models: a server that is up answers it at once
@@ -64,6 +64,7 @@ class OpenAIBackend:
         request_timeout: float = 120.0,
         max_retries: int = 4,
         retry_backoff: float = 1.0,
+        tool_calls: bool = False,
     ):
         if not model:
             raise UsageError("the openai: agent needs a model name: openai:MODEL")
@@ -84,6 +85,9 @@ class OpenAIBackend:
         self.request_timeout = float(request_timeout)
         self.max_retries = int(max_retries)
         self.retry_backoff = float(retry_backoff)
+        if not isinstance(tool_calls, bool):
+            raise UsageError(f"tool_calls must be true or false, got {tool_calls!r}")
+        self.tool_calls = tool_calls  # offer the env's tools as native tool calls, where it declares tools
         self.params = sampling.request_params()
         self.count_tokens = estimate_tokens
         self._lock = threading.Lock()
@@ -95,8 +99,10 @@ class OpenAIBackend:
     def where(self) -> str:
         return f"openai:{self.model} at {self.base_url or 'the OpenAI API'}"
 
-    def submit(self, messages: list[Message]) -> Future[Completion]:
-        return asyncio.run_coroutine_threadsafe(self._complete(messages), self._running_loop())
+    def submit(
+        self, messages: list[Message], tools: list[dict[str, Any]] | None = None
+    ) -> Future[Completion]:
+        return asyncio.run_coroutine_threadsafe(self._complete(messages, tools), self._running_loop())
 
     def preflight(self) -> None:
         """Raise ``UsageError`` unless the endpoint answers ``GET /models`` and lists the model.
@@ -149,7 +155,7 @@ class OpenAIBackend:
                 self._thread.start()
             return self._loop
 
-    async def _complete(self, messages: list[Message]) -> Completion:
+    async def _complete(self, messages: list[Message], tools: list[dict[str, Any]] | None) -> Completion:
         openai = self._openai
         if self._client is None:
             self._client = openai.AsyncOpenAI(
@@ -158,8 +164,9 @@ class OpenAIBackend:
         for attempt in range(self.max_retries + 1):
             retry_after: float | None = None
             try:
+                offered = {"tools": tools} if tools else {}
                 response = await self._client.chat.completions.create(
-                    model=self.model, messages=messages, **self.params
+                    model=self.model, messages=messages, **self.params, **offered
                 )
                 return _completion(response, messages)
             except openai.APITimeoutError:
@@ -191,16 +198,20 @@ def _completion(response: Any, messages: list[Message]) -> Completion:
     if message is None:
         raise _MalformedReply("the first choice has no message")
     text = message.content or ""
+    call = None
+    if message.tool_calls:  # the first call is the action: an env step takes one
+        function = message.tool_calls[0].function
+        call = ToolCall(function.name, function.arguments or "")
     extra = message.model_extra or {}
     reasoning = extra.get("reasoning_content") or extra.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         text = f"<think>{reasoning}</think>{text}"
     usage = response.usage
     if usage is not None and usage.prompt_tokens is not None and usage.completion_tokens is not None:
-        return Completion(text, int(usage.prompt_tokens), int(usage.completion_tokens))
+        return Completion(text, int(usage.prompt_tokens), int(usage.completion_tokens), call)
     # A server that reports no usage still gets counted, by the documented character estimate.
     prompt_tokens = sum(estimate_tokens(m) for m in messages)
-    return Completion(text, prompt_tokens, estimate_tokens({"role": "assistant", "content": text}))
+    return Completion(text, prompt_tokens, estimate_tokens({"role": "assistant", "content": text}), call)
 
 
 def _error_text(err: Any) -> str:

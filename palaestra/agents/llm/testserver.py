@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from palaestra.agents.llm.chat_agent import Completion
+from palaestra.agents.llm.chat_agent import Completion, ToolCall
 from palaestra.agents.llm.prompting import Message, estimate_tokens, message_text
 
 Responder = Callable[[list[Message]], Completion]
@@ -44,22 +44,36 @@ FAULT_NAMES = ("hang", "malformed", "empty")
 _ACTION_TAG = re.compile(r"<action>(.*?)</action>", re.IGNORECASE | re.DOTALL)
 
 
-def _scripted(messages: list[Message], text: str) -> Completion:
+def _scripted(messages: list[Message], text: str, tool_call: ToolCall | None = None) -> Completion:
     prompt_tokens = sum(estimate_tokens(m) for m in messages)
-    return Completion(text, prompt_tokens, estimate_tokens({"role": "assistant", "content": text}))
+    sent = text + (f"{tool_call.name}({tool_call.arguments})" if tool_call else "")
+    return Completion(text, prompt_tokens, estimate_tokens({"role": "assistant", "content": sent}), tool_call)
 
 
-def script_responder(replies: list[str]) -> Responder:
-    """Answers with ``replies`` in order, starting over after the last one."""
-    if not replies or not all(isinstance(r, str) for r in replies):
-        raise ValueError("a script must be a non-empty list of reply strings")
-    cycle = itertools.cycle(replies)
+def _script_item(reply: Any) -> tuple[str, ToolCall | None]:
+    """A script entry: reply text, or ``{"tool_call": {"name": ..., "arguments": {...} or "raw"}}``."""
+    if isinstance(reply, str):
+        return reply, None
+    call = reply.get("tool_call") if isinstance(reply, dict) else None
+    if isinstance(call, dict) and isinstance(call.get("name"), str):
+        arguments = call.get("arguments", {})
+        raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        return str(reply.get("content", "")), ToolCall(call["name"], raw)
+    raise ValueError(f'a script reply must be a string or {{"tool_call": {{"name": ...}}}}, got {reply!r}')
+
+
+def script_responder(replies: list[Any]) -> Responder:
+    """Answers with ``replies`` in order, starting over after the last one: texts, or tool calls
+    written ``{"tool_call": {"name": "search", "arguments": {"query": "red shoes"}}}``."""
+    if not replies or not isinstance(replies, list):
+        raise ValueError("a script must be a non-empty list of replies")
+    cycle = itertools.cycle([_script_item(reply) for reply in replies])
     lock = threading.Lock()
 
     def respond(messages: list[Message]) -> Completion:
         with lock:
-            text = next(cycle)
-        return _scripted(messages, text)
+            text, call = next(cycle)
+        return _scripted(messages, text, call)
 
     return respond
 
@@ -279,16 +293,18 @@ class ScriptedChatServer:
                 except Exception as err:  # a failing responder is a server error, reported as such
                     self._send_error(500, f"the responder failed: {err!r}")
                     return
-                choices = (
-                    []
-                    if fault == "empty"
-                    else [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": completion.text},
-                            "finish_reason": "stop",
-                        }
+                message: dict[str, Any] = {"role": "assistant", "content": completion.text}
+                finish = "stop"
+                if completion.tool_call is not None:
+                    call = completion.tool_call
+                    function = {"name": call.name, "arguments": call.arguments}
+                    message["tool_calls"] = [
+                        {"id": f"call-{len(server.requests)}", "type": "function", "function": function}
                     ]
+                    message["content"] = completion.text or None
+                    finish = "tool_calls"
+                choices = (
+                    [] if fault == "empty" else [{"index": 0, "message": message, "finish_reason": finish}]
                 )
                 self._send_json(
                     200,
