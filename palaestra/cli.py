@@ -141,15 +141,20 @@ def serve_test_llm(
     """Serve a small OpenAI-compatible chat endpoint for tests and benchmarks (scripted replies, faults)."""
     from palaestra.agents.llm.testserver import serve
 
-    serve(
-        port=port,
-        script=script,
-        model_path=model_path,
-        model=model,
-        latency=latency,
-        faults=faults,
-        announce=lambda url: print(url, flush=True),
-    )
+    try:
+        serve(
+            port=port,
+            script=script,
+            model_path=model_path,
+            model=model,
+            latency=latency,
+            faults=faults,
+            announce=lambda url: print(url, flush=True),
+        )
+    except OSError as error:  # the port is taken or not ours to bind
+        _fail(UsageError(f"cannot serve on 127.0.0.1:{port}: {error.strerror or error}"))
+    except USER_ERRORS as error:
+        _fail(error)
 
 
 def _agent_options(given: dict, pairs: list[str] | None) -> dict:

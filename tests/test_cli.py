@@ -1,6 +1,7 @@
 """The ``palaestra`` command run as a person would: as a subprocess."""
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -140,3 +141,13 @@ def test_play_refuses_an_env_kwarg_the_env_does_not_take():
         run("play", "Snake-Text-v0", "--env-kwarg", "colour=blue"),
         "Snake-Text-v0 does not take colour='blue'",
     )
+
+
+def test_serve_test_llm_bad_input_is_one_line():
+    _clean_error(run("serve-test-llm", "--port", "0", "--faults", "teapot"), "unknown fault 'teapot'")
+    _clean_error(run("serve-test-llm", "--port", "0", "--latency", "-1"), "latency must be >= 0")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        _clean_error(run("serve-test-llm", "--port", port), f"cannot serve on 127.0.0.1:{port}")

@@ -9,6 +9,8 @@ import gymnasium as gym
 import numpy as np
 
 from palaestra.agents.base import ScriptedAgent
+from palaestra.core import TextEnv
+from palaestra.core.errors import UsageError
 
 
 class RandomAgent(ScriptedAgent):
@@ -41,8 +43,8 @@ class ExpertAgent(ScriptedAgent):
     def __init__(self, env: gym.Env):
         super().__init__()
         self.env = env.unwrapped
-        if not hasattr(self.env, "expert_action"):
-            raise ValueError(f"{type(self.env).__name__} has no expert")
+        if getattr(type(self.env), "expert_action", TextEnv.expert_action) is TextEnv.expert_action:
+            raise UsageError(f"{type(self.env).__name__} has no expert, so the expert agent cannot play it")
 
     def act(self, observation: Any) -> str:
         return self.env.expert_action()

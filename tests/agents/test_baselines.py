@@ -67,3 +67,12 @@ def test_random_answers_snake_decision_in_the_format_with_varied_answers():
     replies = {agent.act(None) for _ in range(40)}
     assert len(replies) > 20  # uniform over the 64 well-formed answers, not one fixed reply
     assert all(r.startswith("<best_answer>") and "</worst_answer>" in r for r in replies)
+
+
+def test_the_expert_agent_refuses_an_env_without_an_expert():
+    from palaestra.agents import ExpertAgent
+    from palaestra.core import TextEnv
+    from palaestra.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="TextEnv has no expert, so the expert agent cannot play it"):
+        ExpertAgent(TextEnv())

@@ -36,6 +36,7 @@ from typing import Any
 
 from palaestra.agents.llm.chat_agent import Completion, ToolCall
 from palaestra.agents.llm.prompting import Message, estimate_tokens, message_text
+from palaestra.core.errors import UsageError
 
 Responder = Callable[[list[Message]], Completion]
 Fault = int | str  # an HTTP status, or "hang" / "malformed" / "empty"
@@ -59,14 +60,14 @@ def _script_item(reply: Any) -> tuple[str, ToolCall | None]:
         arguments = call.get("arguments", {})
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
         return str(reply.get("content", "")), ToolCall(call["name"], raw)
-    raise ValueError(f'a script reply must be a string or {{"tool_call": {{"name": ...}}}}, got {reply!r}')
+    raise UsageError(f'a script reply must be a string or {{"tool_call": {{"name": ...}}}}, got {reply!r}')
 
 
 def script_responder(replies: list[Any]) -> Responder:
     """Answers with ``replies`` in order, starting over after the last one: texts, or tool calls
     written ``{"tool_call": {"name": "search", "arguments": {"query": "red shoes"}}}``."""
     if not replies or not isinstance(replies, list):
-        raise ValueError("a script must be a non-empty list of replies")
+        raise UsageError("a script must be a non-empty list of replies")
     cycle = itertools.cycle([_script_item(reply) for reply in replies])
     lock = threading.Lock()
 
@@ -113,7 +114,7 @@ def load_responder(script: str | Path | None = None, model: str | None = None) -
     A script file holds JSON: a list of replies, or ``{"rule": "action_example"}``.
     """
     if model is not None and script is not None:
-        raise ValueError("give a script or a model, not both")
+        raise UsageError("give a script or a model, not both")
     if model is not None:
         return ModelResponder(model)
     if script is None:
@@ -121,10 +122,10 @@ def load_responder(script: str | Path | None = None, model: str | None = None) -
     try:
         data = json.loads(Path(script).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"cannot load the script {str(script)!r}: {err}") from err
+        raise UsageError(f"cannot load the script {str(script)!r}: {err}") from err
     if isinstance(data, dict):
         if data != {"rule": "action_example"}:
-            raise ValueError(f'a script object must be {{"rule": "action_example"}}, got {data!r}')
+            raise UsageError(f'a script object must be {{"rule": "action_example"}}, got {data!r}')
         return action_example_responder
     return script_responder(data)
 
@@ -146,13 +147,13 @@ class FaultPlan:
                 name, _, times = item.partition("x")
             fault: Fault = int(name) if name.isdigit() else name
             if isinstance(fault, int) and not 400 <= fault <= 599:
-                raise ValueError(f"fault status {fault} is not an HTTP error status (400-599)")
+                raise UsageError(f"fault status {fault} is not an HTTP error status (400-599)")
             if isinstance(fault, str) and fault not in FAULT_NAMES:
-                raise ValueError(
+                raise UsageError(
                     f"unknown fault {name!r}: use an HTTP status or one of {', '.join(FAULT_NAMES)}"
                 )
             if times != "*" and not (times.isdigit() and int(times) > 0):
-                raise ValueError(f"bad repeat count in fault {item!r}: use NAMExN with N >= 1, or NAME*")
+                raise UsageError(f"bad repeat count in fault {item!r}: use NAMExN with N >= 1, or NAME*")
             steps.append((fault, None if times == "*" else int(times)))
         return cls(steps)
 
@@ -180,7 +181,7 @@ class ScriptedChatServer:
         port: int = 0,
     ):
         if latency < 0:
-            raise ValueError(f"latency must be >= 0, got {latency}")
+            raise UsageError(f"latency must be >= 0, got {latency}")
         self.responder = responder
         self.model = model
         self.latency = float(latency)
