@@ -18,6 +18,7 @@ What a subclass implements::
     _draw()                 an RGB image of the state (image-capable envs only)
     task_ids()              data-set envs: the instance ids of ``self.split``
     tools()                 tool envs: OpenAI-style schemas of the tools the actions call
+    _truncation()           worlds with their own limits: why this step cuts the episode short
 """
 
 from __future__ import annotations
@@ -246,6 +247,11 @@ class TextEnv(gym.Env):
         """Env-specific info entries added to every info dict."""
         return {}
 
+    def _truncation(self) -> str | None:
+        """Why the world itself cuts the episode short after this step (its own time limit, say), or
+        ``None``; the step then ends truncated with that ``truncation_reason``."""
+        return None
+
     def expert_action(self) -> str:
         """The action text an expert that sees the whole world would send now (for ``expert`` agents)."""
         raise NotImplementedError(f"{type(self).__name__} has no expert")
@@ -329,15 +335,18 @@ class TextEnv(gym.Env):
             reward, terminated = self._advance(parsed)
             info = self._info()
             observation = self._observation()
+            ended = None if terminated else self._truncation()
         except Exception as error:  # the world failed (a crashed prover, a dead JVM), not the agent
             self._failure = describe_failure(error)
             self._release_after_failure()
             return self._failed_step()
         info[keys.ACTION_VALID] = True
         info[keys.ACTION_ERROR] = None
+        if ended is not None:
+            info[keys.TRUNCATION_REASON] = ended
         if self.render_mode == "human":
             self.render()
-        return observation, float(reward), bool(terminated), False, info
+        return observation, float(reward), bool(terminated), ended is not None, info
 
     def render(self):
         if self.render_mode == "ansi":

@@ -94,13 +94,15 @@ def register_env(
     )
 
 
-def register_text_and_vision(name: str, entry_point: str, **entry: Any) -> None:
-    """Register ``<name>-Text-v0`` and ``<name>-Vision-v0``: one env made with ``vision=False`` / ``True``.
-
-    ``entry`` holds ``register_env``'s keyword arguments other than ``kwargs``.
-    """
+def register_text_and_vision(
+    name: str, entry_point: str, *, kwargs: dict[str, Any] | None = None, **entry: Any
+) -> None:
+    """Register ``<name>-Text-v0`` and ``<name>-Vision-v0``: one env made with ``kwargs`` and
+    ``vision=False`` / ``True``; ``entry`` holds ``register_env``'s other keyword arguments."""
     for modality, vision in (("Text", False), ("Vision", True)):
-        register_env(f"{name}-{modality}-v0", entry_point, kwargs={"vision": vision}, **entry)
+        register_env(
+            f"{name}-{modality}-v0", entry_point, kwargs={**(kwargs or {}), "vision": vision}, **entry
+        )
 
 
 def registered_envs(family: str | None = None) -> list[EnvEntry]:
