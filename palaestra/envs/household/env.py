@@ -69,11 +69,13 @@ class HouseholdEnv(TextEnv):
         super().__init__(**base)
         self.world: HouseholdWorld | None = None
         self._said = ""  # the answer to the last command (the intro after reset)
+        self._texts: dict[Command, str] = {}  # command -> its text, kept for the episode's home
 
     # -- world ----------------------------------------------------------------------------------
     def _new_episode(self, options: dict[str, Any]) -> None:
         self.world = generate(self.np_random, split=self.split, **self.settings)
         self._said = language.intro(self.world)
+        self._texts = {}
 
     def _parse(self, text: str) -> Command:
         return language.parse(text, self.world)
@@ -92,7 +94,14 @@ class HouseholdEnv(TextEnv):
         return self.world.state_bytes()
 
     def valid_actions(self) -> list[str]:
-        return sorted(language.command_text(cmd) for cmd in self.world.commands())
+        texts = self._texts
+        found = []
+        for cmd in self.world.commands():
+            text = texts.get(cmd)
+            if text is None:
+                text = texts[cmd] = language.command_text(cmd)
+            found.append(text)
+        return sorted(found)
 
     def expert_action(self) -> str:
         return language.command_text(next_command(self.world))

@@ -28,7 +28,6 @@ from palaestra.envs.household.world import (
     USE,
     Command,
     HouseholdWorld,
-    kind_of,
 )
 
 _TREAT = {"microwave": HEAT_WITH, "fridge": COOL_WITH, "sinkbasin": CLEAN_WITH}
@@ -44,8 +43,7 @@ def _at(world: HouseholdWorld, recep: str, act: Command) -> Command:
 
 
 def _goal_receptacle(world: HouseholdWorld) -> str:
-    targets = [r for r in world.room_list if kind_of(r) == world.task.target]
-    return max(targets, key=world.placed)  # the first among the fullest
+    return max(world.by_kind[world.task.target], key=world.placed)  # the first among the fullest
 
 
 def _wanted(world: HouseholdWorld, name: str, goal: str | None) -> bool:
@@ -77,6 +75,6 @@ def next_command(world: HouseholdWorld) -> Command:
         return _at(world, where, Command(USE, target=lamp))
     tool = TOOL.get(task.type)
     if tool is not None and not world.qualifies(world.things[held]):
-        station = next(r for r in world.room_list if kind_of(r) == tool)
+        station = world.by_kind[tool][0]
         return _at(world, station, Command(_TREAT[tool], obj=held, recep=station))
     return _at(world, goal, Command(MOVE, obj=held, recep=goal))

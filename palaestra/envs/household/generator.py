@@ -30,7 +30,7 @@ from palaestra.envs.household.catalog import (
     TWO,
     goals,
 )
-from palaestra.envs.household.world import HouseholdWorld, Receptacle, Task, Thing, kind_of
+from palaestra.envs.household.world import HouseholdWorld, Receptacle, Task, Thing
 
 MAX_ROOMS = len(ROOM_NAMES)
 MAX_DISTRACTORS = 40
@@ -104,14 +104,17 @@ def generate(
 
     receptacles: list[Receptacle] = []
     numbers: dict[str, int] = {}
-    by_room: dict[str, list[str]] = {}
+    by_room: dict[str, list[Receptacle]] = {}
     for room in chosen:
-        names = by_room[room] = []
+        here = by_room[room] = []
         for kind, count in counts[room].items():
             for _ in range(count):
                 numbers[kind] = numbers.get(kind, 0) + 1
-                names.append(f"{kind} {numbers[kind]}")
-                receptacles.append(Receptacle(names[-1]))
+                here.append(Receptacle(f"{kind} {numbers[kind]}"))
+        receptacles += here
+
+    def spots(pool: list[Receptacle], kinds: frozenset[str] | tuple[str, ...]) -> list[str]:
+        return [r.name for r in pool if r.kind in kinds]
 
     things: list[Thing] = []
 
@@ -122,19 +125,20 @@ def generate(
     for room in chosen:
         spec = ROOMS[room]
         if spec.lamp:
-            place(spec.lamp, [r for r in by_room[room] if kind_of(r) in spec.lamp_on])
+            place(spec.lamp, spots(by_room[room], spec.lamp_on))
 
-    present = [r.name for r in receptacles]
-    starts = _starts(obj, target)
-    homes = [r for r in present if kind_of(r) in starts]
+    homes = spots(receptacles, _starts(obj, target))
     for _ in range((2 if task_type == TWO else 1) + int(rng.integers(2))):
         place(obj, homes)
 
     kinds_present = {r.kind for r in receptacles}
     others = [kind for kind, spec in OBJECTS.items() if kind != obj and spec.places & kinds_present]
+    places: dict[str, list[str]] = {}
     for _ in range(distractors):
         kind = _pick(rng, others)
-        place(kind, [r for r in present if kind_of(r) in OBJECTS[kind].places])
+        if kind not in places:
+            places[kind] = spots(receptacles, OBJECTS[kind].places)
+        place(kind, places[kind])
 
     task = Task(task_type, obj, target, int(rng.integers(2)))
     return HouseholdWorld(receptacles, things, task)

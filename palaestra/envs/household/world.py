@@ -47,6 +47,7 @@ GOTO, OPEN, CLOSE, TAKE, MOVE = "go to", "open", "close", "take", "move"
 HEAT_WITH, COOL_WITH, CLEAN_WITH = "heat", "cool", "clean"
 USE, EXAMINE, INVENTORY, LOOK_AROUND = "use", "examine", "inventory", "look"
 _TREATMENTS = {HEAT_WITH: HEATER, COOL_WITH: COOLER, CLEAN_WITH: CLEANER}
+_CHANGES_OBJECTS = frozenset({TAKE, MOVE, HEAT_WITH, COOL_WITH, CLEAN_WITH, USE})
 
 
 class Command(NamedTuple):
@@ -96,13 +97,9 @@ class Thing:
     cool: bool = False
     on: bool = False  # lamps only
 
-    @property
-    def kind(self) -> str:
-        return kind_of(self.name)
-
-    @property
-    def is_lamp(self) -> bool:
-        return self.kind in LAMPS
+    def __post_init__(self) -> None:
+        self.kind = kind_of(self.name)
+        self.is_lamp = self.kind in LAMPS
 
 
 @dataclass(frozen=True)
@@ -133,6 +130,12 @@ class HouseholdWorld:
             else:
                 self.contents[thing.where].append(thing.name)
         self.room_list = sorted(self.receptacles, key=sort_key)
+        self.by_kind: dict[str, list[str]] = {}  # receptacle kind -> its receptacles, as listed
+        for name in self.room_list:
+            self.by_kind.setdefault(self.receptacles[name].kind, []).append(name)
+        self._walks = [(name, Command(GOTO, recep=name)) for name in self.room_list]
+        self._canonical = (sorted(self.receptacles), sorted(self.things))
+        self._objects_state: bytes | None = None  # the objects' part of state_bytes, until one changes
 
     # -- what the agent can see ------------------------------------------------------------------
     def visible(self, recep: str) -> bool:
@@ -148,7 +151,7 @@ class HouseholdWorld:
         return thing.where is None or (thing.where == self.location and self.visible(thing.where))
 
     def can_contain(self, recep: str, obj: str) -> bool:
-        return kind_of(recep) in OBJECTS[kind_of(obj)].places
+        return self.receptacles[recep].kind in OBJECTS[self.things[obj].kind].places
 
     # -- rules -----------------------------------------------------------------------------------
     def admissible(self, cmd: Command) -> bool:
@@ -180,13 +183,17 @@ class HouseholdWorld:
         if verb == MOVE:
             return self.visible(here) and self.can_contain(here, held)
         ability = {HEAT_WITH: "heatable", COOL_WITH: "coolable", CLEAN_WITH: "cleanable"}[verb]
-        return kind_of(here) == _TREATMENTS[verb] and getattr(OBJECTS[kind_of(held)], ability)
+        return self.receptacles[here].kind == _TREATMENTS[verb] and getattr(
+            OBJECTS[self.things[held].kind], ability
+        )
 
     def apply(self, cmd: Command) -> bool:
         """Carry out ``cmd`` if it is admissible; returns whether it was (else nothing changes)."""
         if not self.admissible(cmd):
             return False
         verb = cmd.verb
+        if verb in _CHANGES_OBJECTS:
+            self._objects_state = None
         if verb == GOTO:
             self.location = cmd.recep
         elif verb in (OPEN, CLOSE):
@@ -215,7 +222,7 @@ class HouseholdWorld:
         """Every admissible command now (ALFWorld's admissible commands), in no particular order."""
         here, held = self.location, self.held
         found = [Command(INVENTORY), Command(LOOK_AROUND)]
-        found += [Command(GOTO, recep=r) for r in self.room_list if r != here]
+        found += [walk for name, walk in self._walks if name != here]
         if held is not None:
             found.append(Command(EXAMINE, target=held))
         if here is None:
@@ -272,17 +279,18 @@ class HouseholdWorld:
                 )
             )
         needed = 2 if task.type == TWO else 1
-        return any(self.placed(r) >= needed for r in self.receptacles if kind_of(r) == task.target)
+        return any(self.placed(r) >= needed for r in self.by_kind.get(task.target, ()))
 
     def state_bytes(self) -> bytes:
         """Everything that decides what happens next: the task, where the agent is and what it holds,
         which receptacles are open, and each object's place and state, in a canonical order."""
         task = self.task
+        receptacles, things = self._canonical
+        if self._objects_state is None:
+            objects = (self.things[name] for name in things)
+            self._objects_state = "\n".join(
+                f"{t.name}@{t.where or ''}:{t.clean:d}{t.hot:d}{t.cool:d}{t.on:d}" for t in objects
+            ).encode()
         parts = [f"{task.type}|{task.obj}|{task.target}|{task.wording}", self.location or "", self.held or ""]
-        parts += [name for name in sorted(self.receptacles) if self.receptacles[name].is_open]
-        parts.append("")
-        for name in sorted(self.things):
-            t = self.things[name]
-            flags = f"{t.clean:d}{t.hot:d}{t.cool:d}{t.on:d}"
-            parts.append(f"{name}@{t.where or ''}:{flags}")
-        return "\n".join(parts).encode()
+        parts += [name for name in receptacles if self.receptacles[name].is_open]
+        return "\n".join(parts).encode() + b"\n\n" + self._objects_state
