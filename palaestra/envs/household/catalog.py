@@ -1,8 +1,9 @@
 """What a Household home is made of: rooms, receptacle kinds, object kinds, and the six task types.
 
-Names are ALFWorld's (``sinkbasin``, ``diningtable``, ``garbagecan``, ``desklamp`` ...). ``PLACES`` is
-ALFWorld's ``canContain`` relation: an object kind starts only on receptacles of these kinds, and
-``move`` puts it only on one of them. The tables are plain data; the rules live in ``world.py``.
+Names are ALFWorld's (``sinkbasin``, ``diningtable``, ``garbagecan``, ``desklamp`` ...). An object
+kind's ``places`` are ALFWorld's ``canContain`` relation: objects of the kind start only on
+receptacles of those kinds, and ``move`` puts them only there. The tables are plain data; the rules
+live in ``world.py``.
 """
 
 from __future__ import annotations

@@ -126,5 +126,5 @@ class HouseholdEnv(TextEnv):
             "an object under a lamp, hold the object and use the lamp where it stands. A command "
             "that cannot be done now is answered 'Nothing happens.'.\n"
             "Reward: 1 when the task is done (the episode ends then), else 0.\n"
-            "Reply with exactly one command, for example: <action>go to countertop 1</action>"
+            f"Reply with exactly one command, for example: <action>go to {self.world.room_list[0]}</action>"
         )

@@ -2,12 +2,13 @@
 
 The rules are those of ALFWorld's PDDL domain (``alfred.pddl``):
 
-- ``go to R`` moves the agent to receptacle ``R`` (every receptacle is its own place).
+- ``go to R`` moves the agent to receptacle ``R`` (every receptacle is its own place; going where
+  the agent already stands does nothing).
 - ``open R`` / ``close R``: an openable receptacle where the agent stands, closed / open.
 - ``take O from R``: hands empty, ``O`` in ``R`` where the agent stands, ``R`` open if it opens.
   Lamps are fixed in place and cannot be taken.
 - ``move O to R``: holding ``O``, at ``R``, ``R`` open if it opens, and ``R`` a place for ``O``'s kind
-  (``catalog.PLACES``, ALFWorld's ``canContain``).
+  (its kind's ``places`` in ``catalog.OBJECTS``, ALFWorld's ``canContain``).
 - ``heat O with R`` / ``cool O with R`` / ``clean O with R``: holding ``O`` (a heatable, coolable,
   cleanable kind), at ``R``, a microwave / fridge / sinkbasin (open or not). Heating makes ``O`` hot
   and not cool; cooling makes it cool and not hot; cleaning makes it clean.
