@@ -18,19 +18,17 @@ from __future__ import annotations
 
 from palaestra.envs.household.catalog import LOOK, TOOL
 from palaestra.envs.household.world import (
-    CLEAN_WITH,
-    COOL_WITH,
     GOTO,
-    HEAT_WITH,
     MOVE,
     OPEN,
     TAKE,
+    TREATMENTS,
     USE,
     Command,
     HouseholdWorld,
 )
 
-_TREAT = {"microwave": HEAT_WITH, "fridge": COOL_WITH, "sinkbasin": CLEAN_WITH}
+_TREAT = {tool: verb for verb, (tool, _) in TREATMENTS.items()}  # receptacle kind -> its verb
 
 
 def _at(world: HouseholdWorld, recep: str, act: Command) -> Command:

@@ -47,7 +47,12 @@ from palaestra.envs.household.catalog import (
 GOTO, OPEN, CLOSE, TAKE, MOVE = "go to", "open", "close", "take", "move"
 HEAT_WITH, COOL_WITH, CLEAN_WITH = "heat", "cool", "clean"
 USE, EXAMINE, INVENTORY, LOOK_AROUND = "use", "examine", "inventory", "look"
-_TREATMENTS = {HEAT_WITH: HEATER, COOL_WITH: COOLER, CLEAN_WITH: CLEANER}
+# verb -> (the receptacle kind it needs, the ability of ``catalog.ObjectKind`` it needs)
+TREATMENTS = {
+    HEAT_WITH: (HEATER, "heatable"),
+    COOL_WITH: (COOLER, "coolable"),
+    CLEAN_WITH: (CLEANER, "cleanable"),
+}
 _CHANGES_OBJECTS = frozenset({TAKE, MOVE, HEAT_WITH, COOL_WITH, CLEAN_WITH, USE})
 
 
@@ -116,7 +121,8 @@ class Task:
 
 class HouseholdWorld:
     """One home in play. Build a fresh one with ``generator.generate``; the constructor takes a
-    home as given: receptacles in the order the room lists them, objects with their places."""
+    home as given: its receptacles, its objects (each on a receptacle, or held if ``where`` is
+    None) and the task. The agent starts in the middle of the room."""
 
     def __init__(self, receptacles: list[Receptacle], things: list[Thing], task: Task):
         self.receptacles = {r.name: r for r in receptacles}
@@ -183,10 +189,8 @@ class HouseholdWorld:
             return False
         if verb == MOVE:
             return self.visible(here) and self.can_contain(here, held)
-        ability = {HEAT_WITH: "heatable", COOL_WITH: "coolable", CLEAN_WITH: "cleanable"}[verb]
-        return self.receptacles[here].kind == _TREATMENTS[verb] and getattr(
-            OBJECTS[self.things[held].kind], ability
-        )
+        tool, ability = TREATMENTS[verb]
+        return self.receptacles[here].kind == tool and getattr(OBJECTS[self.things[held].kind], ability)
 
     def apply(self, cmd: Command) -> bool:
         """Carry out ``cmd`` if it is admissible; returns whether it was (else nothing changes)."""
@@ -269,10 +273,9 @@ class HouseholdWorld:
     def won(self) -> bool:
         task = self.task
         if task.type == LOOK:
-            held = self.things.get(self.held) if self.held else None
             return (
-                held is not None
-                and self.qualifies(held)
+                self.held is not None
+                and self.qualifies(self.things[self.held])
                 and self.location is not None
                 and any(
                     self.things[n].kind == task.target and self.things[n].on

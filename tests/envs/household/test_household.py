@@ -453,3 +453,21 @@ def test_the_expert_recovers_from_a_detour():
         if terminated:
             break
     assert info[keys.SUCCESS]
+
+
+def test_the_expert_finishes_from_wherever_random_play_left_the_home():
+    env = HouseholdEnv(difficulty="hard", split="test")
+    rng = np.random.default_rng(7)
+    for seed in range(100):
+        _, info = env.reset(seed=seed)
+        won = False
+        for _ in range(20):  # random admissible commands: things moved, opened, heated, cooled
+            actions = info[keys.VALID_ACTIONS]
+            _, _, won, _, info = env.step(actions[int(rng.integers(len(actions)))])
+            if won:
+                break
+        for _ in range(20):
+            if won:
+                break
+            _, _, won, _, info = play(env, env.expert_action())
+        assert won, f"seed {seed}"
