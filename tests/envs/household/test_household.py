@@ -103,7 +103,6 @@ def test_object_states_and_lamps_read_as_in_alfworld():
     assert play(env, "examine apple 1")[0] == "This is a cool and clean apple 1."
     play(env, "go to desk 1")
     assert play(env, "examine desklamp 1")[0] == "This desklamp 1 is off."
-    assert play(env, "take desklamp 1 from desk 1")[0] == "Nothing happens."  # lamps stay put
     assert play(env, "use desklamp 1")[0] == "You turn on the desklamp 1."
     assert play(env, "examine desklamp 1")[0] == "This desklamp 1 is on."
 
@@ -265,6 +264,9 @@ def test_cool_and_clean_win_only_after_the_treatment():
     play(env, "clean apple 1 with sinkbasin 1", "go to countertop 1")
     assert play(env, "move apple 1 to countertop 1")[1] == 0.0  # clean, not cool
     play(env, "take apple 1 from countertop 1", "go to fridge 1", "cool apple 1 with fridge 1")
+    play(env, "go to microwave 1", "heat apple 1 with microwave 1", "go to countertop 1")
+    assert play(env, "move apple 1 to countertop 1")[1] == 0.0  # heated after: no longer cool
+    play(env, "take apple 1 from countertop 1", "go to fridge 1", "cool apple 1 with fridge 1")
     play(env, "go to countertop 1")
     assert play(env, "move apple 1 to countertop 1")[1:3] == (1.0, True)
 
@@ -306,7 +308,11 @@ def test_pick_two_needs_two_objects_in_one_receptacle():
 def test_looking_in_light_needs_the_object_held_by_a_lit_lamp_of_the_kind():
     home = {"book 1": "desk 1", "desklamp 1": "sidetable 1", "floorlamp 1": "desk 1"}
     env = env_on(Task(LOOK, "book", "desklamp"), home)
-    play(env, "go to desk 1", "use floorlamp 1")  # the wrong kind of lamp
+    play(env, "go to desk 1")
+    assert play(env, "use desklamp 1")[0] == "Nothing happens."  # it stands on the sidetable
+    assert play(env, "take floorlamp 1 from desk 1")[0] == "Nothing happens."  # lamps stay put
+    assert "take floorlamp 1 from desk 1" not in env.valid_actions()
+    play(env, "use floorlamp 1")  # the wrong kind of lamp
     _, reward, terminated, _, _ = play(env, "take book 1 from desk 1")
     assert reward == 0.0 and not terminated
     play(env, "go to sidetable 1", "move book 1 to sidetable 1")
