@@ -30,6 +30,7 @@ class HouseholdEnv(TextEnv):
     ``pick_heat_then_place_in_recep``, ``pick_cool_then_place_in_recep``, ``pick_two_obj_and_place``),
     said as ALFWorld says it: "Your task is to: put a clean mug in coffeemachine."
 
+    Spaces: the action and the observation are text (``UnicodeText``, the contract's bounds).
     Observation: ALFWorld's text; at reset "-= Welcome to TextWorld, ALFRED! =-", the room ("You
     are in the middle of a room. Looking quickly around you, you see a cabinet 2, ...") and the task;
     then the answer to each command ("You arrive at countertop 1. On the countertop 1, you see a mug
