@@ -1,0 +1,209 @@
+"""The program that runs inside a sandbox: it sets the limits, then runs the agent's code.
+
+The host starts it as ``python -I -S -c <this source> palaestra-sandbox <fd>`` and speaks to it in
+frames (a 4-byte big-endian length, then UTF-8 JSON): fd 0 brings requests, fd ``<fd>`` takes
+replies. The agent's code runs in this very process, so a cell costs no process start; its stdout
+and stderr are the process's own fds 1 and 2, read by the host, and each cell ends them with a
+marker so the host knows that it has all of a cell's output.
+
+It imports nothing from palaestra (the package is not mounted in the sandbox) and only the
+standard library, since it runs before the environment's ``site-packages`` is on the path.
+"""
+
+import ast
+import base64
+import json
+import os
+import resource
+import stat
+import struct
+import sys
+import time
+import traceback
+
+MAX_FRAME = 1 << 30
+
+
+def read_exact(fd, size):
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def receive(fd):
+    (size,) = struct.unpack(">I", read_exact(fd, 4))
+    if size > MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes")
+    return json.loads(read_exact(fd, size))
+
+
+def send(fd, message):
+    data = json.dumps(message).encode()
+    view = memoryview(struct.pack(">I", len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def enter_user_namespace():
+    """Move into a user namespace of our own, keeping our uid; False where the kernel refuses.
+
+    Only the process backend asks for it. Inside it, the process limit counts only this
+    sandbox's processes and binds even for root (whose capabilities now stay in the namespace),
+    and the host can find every process of the sandbox by its namespace to end them all.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.geteuid(), os.getegid()
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        return False
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as file:
+            file.write(text)
+    return True
+
+
+def set_limits(limits):
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for name, value in limits.items():
+        which = getattr(resource, f"RLIMIT_{name.upper()}")
+        resource.setrlimit(which, (value, value))  # the hard limit too, so the code cannot raise it
+
+
+def write_files(files):
+    for name, encoded in files.items():
+        os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
+        with open(name, "wb") as file:
+            file.write(base64.b64decode(encoded))
+
+
+def clock(work_dir):
+    """The file system's clock now: a file written from now on has an mtime at or after it.
+
+    File times come from a coarse kernel clock that lags ``time.time_ns()``, so ask the file system.
+    """
+    probe = os.path.join(work_dir, ".palaestra-clock")
+    try:
+        with open(probe, "wb"):
+            pass
+        stamp = os.stat(probe).st_mtime_ns
+        os.unlink(probe)
+        return stamp
+    except OSError:  # a full or broken work directory: a clock a little early only reports more
+        return time.time_ns() - 50_000_000
+
+
+def changed_files(work_dir, since, inputs, cap):
+    """Files of the work directory written since ``since`` (other than unchanged inputs), base64,
+    up to ``cap`` bytes in all; and the names of those left out for the cap."""
+    found, total, skipped = {}, 0, []
+    for root, _, names in os.walk(work_dir):
+        for name in sorted(names):
+            full = os.path.join(root, name)
+            path = os.path.relpath(full, work_dir)
+            try:
+                info = os.lstat(full)
+                if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns < since:
+                    continue
+                if total + info.st_size > cap:
+                    skipped.append(path)
+                    continue
+                with open(full, "rb") as file:
+                    data = base64.b64encode(file.read(info.st_size)).decode()
+            except OSError:
+                continue  # removed or made unreadable meanwhile by the code's own processes
+            if inputs.get(path) != data:
+                total += info.st_size
+                found[path] = data
+    return found, skipped
+
+
+def show_traceback(error):
+    # Leave out this file's frames: the agent should see only its own code in the traceback.
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == "<string>":
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb)
+
+
+def execute(code, namespace, filename, *, show_last):
+    """Run ``code``; its exit code: 0, 1 after an exception, or what ``sys.exit`` asked for."""
+    try:
+        tree = ast.parse(code, filename)
+        last = tree.body.pop() if show_last and tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, filename, "exec"), namespace)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
+            if value is not None:
+                print(repr(value))
+        return 0
+    except SystemExit as error:
+        if error.code is None or isinstance(error.code, int):
+            return error.code or 0
+        print(error.code, file=sys.stderr)
+        return 1
+    except BaseException as error:  # noqa: BLE001 - whatever the agent's code raises is its output
+        show_traceback(error)
+        return 1
+
+
+def end_output(marker):
+    """Flush the code's output and mark its end on fds 1 and 2; whether each mark went out."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass  # the code closed or replaced the stream; the marker below still goes out
+    marked = []
+    for fd in (1, 2):
+        try:
+            marked.append(os.write(fd, marker) == len(marker))
+        except OSError:
+            marked.append(False)  # the code closed the fd: the host then starts a fresh worker
+    return marked
+
+
+def main():
+    replies = int(sys.argv[2])
+    requests = os.dup(0)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.set_inheritable(requests, False)  # children the code starts must not speak the protocol
+    os.set_inheritable(replies, False)
+    setup = receive(requests)
+    in_namespace = enter_user_namespace() if setup["user_namespace"] else False
+    set_limits(setup["limits"])
+    sys.path.extend(setup["path"])
+    work_dir, inputs = setup["work_dir"], setup["files"]
+    os.chdir(work_dir)
+    write_files(inputs)
+    marker = setup["marker"].encode()
+    cap = setup["files_cap"]
+    send(replies, {"ready": True, "user_namespace": in_namespace})
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    script = setup["mode"] == "script"
+    cell = 0
+    while True:
+        if script:
+            code, filename = setup["code"], "main.py"
+        else:
+            try:
+                code = receive(requests)["code"]
+            except EOFError:
+                os._exit(0)
+            cell += 1
+            filename = f"<cell {cell}>"
+        since = clock(work_dir)
+        exit_code = execute(code, namespace, filename, show_last=not script)
+        marked = end_output(marker)
+        files, skipped = changed_files(work_dir, since, inputs, cap)
+        send(replies, {"exit_code": exit_code, "marked": marked, "files": files, "files_skipped": skipped})
+        if script:
+            os._exit(exit_code & 0xFF)  # without waiting for threads the code left running
+
+
+if __name__ == "__main__":
+    main()

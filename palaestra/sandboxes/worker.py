@@ -1,0 +1,259 @@
+"""The host's side of a worker: a Python process in a sandbox (``inside.py``) that runs code sent
+to it, one program or many cells, and reports each end in a frame."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import selectors
+import struct
+import sys
+import threading
+import time
+from pathlib import Path
+
+from palaestra.sandboxes.backends import Backend, Limits, site_packages
+from palaestra.sandboxes.errors import SandboxError
+from palaestra.sandboxes.result import RunResult
+
+INSIDE = (Path(__file__).parent / "inside.py").read_text()
+STARTUP_TIMEOUT = 20.0  # starting a sandbox takes tens of ms; this only bounds a broken one
+DRAIN_TIMEOUT = 0.2  # after a kill, to read what the code wrote before it; the pipes close at once
+
+
+class CappedOutput:
+    """One stream's bytes: all of them up to the cap; past it their start and end around a note."""
+
+    def __init__(self, cap: int) -> None:
+        self.head_cap = cap * 2 // 3
+        self.tail_cap = cap - self.head_cap
+        self.head, self.tail, self.total = bytearray(), bytearray(), 0
+
+    def add(self, data: bytes | bytearray) -> None:
+        self.total += len(data)
+        room = self.head_cap - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            del self.tail[: max(0, len(self.tail) - self.tail_cap)]
+
+    def text(self) -> str:
+        cut = self.total - len(self.head) - len(self.tail)
+        middle = f"\n[... {cut} bytes cut ...]\n".encode() if cut else b""
+        return bytes(self.head + middle + self.tail).decode(errors="replace")
+
+
+class _Stream:
+    """A pipe from the worker whose cells each end with the marker."""
+
+    def __init__(self, fd: int, marker: bytes) -> None:
+        self.fd, self.marker = fd, marker
+        self.pending = bytearray()
+        self.eof = False
+
+    def take(self, output: CappedOutput) -> bool:
+        """Move what precedes the marker into ``output``; whether the marker came."""
+        at = self.pending.find(self.marker)
+        if at >= 0:
+            output.add(self.pending[:at])
+            del self.pending[: at + len(self.marker)]
+            return True
+        keep = len(self.marker) - 1  # the start of a marker whose end is still on its way
+        if len(self.pending) > keep:
+            output.add(self.pending[:-keep])
+            del self.pending[:-keep]
+        if self.eof:
+            output.add(self.pending)
+            self.pending.clear()
+        return False
+
+
+class Worker:
+    """A started worker: ``execute`` runs a cell; ``script`` mode runs ``code`` once and exits."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        limits: Limits,
+        *,
+        files: dict[str, bytes],
+        code: str | None = None,
+    ) -> None:
+        self.backend, self.limits = backend, limits
+        self.marker = f"\0palaestra-{secrets.token_hex(16)}\0".encode()
+        self.broken = False  # the code closed a stream the worker needs: start a fresh one next time
+        self._kill_lock = threading.Lock()
+        self._frames = bytearray()
+        self._replies_eof = False
+        read, write = os.pipe()
+        try:
+            argv = [sys.executable, "-I", "-S", "-c", INSIDE, "palaestra-sandbox", str(write)]
+            self.sandboxed = backend.start(argv, limits, (write,))
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        self._replies = read
+        popen = self.sandboxed.popen
+        self.streams = (
+            _Stream(popen.stdout.fileno(), self.marker),
+            _Stream(popen.stderr.fileno(), self.marker),
+        )
+        for fd in (read, *(stream.fd for stream in self.streams)):
+            os.set_blocking(fd, False)
+        setup = {
+            "mode": "session" if code is None else "script",
+            "code": code,
+            "limits": limits.rlimits(),
+            "path": site_packages(),
+            "work_dir": self.sandboxed.work_dir,
+            "files": {name: base64.b64encode(data).decode() for name, data in files.items()},
+            "files_cap": limits.files_bytes,
+            "marker": self.marker.decode(),
+            "user_namespace": not backend.isolates_files,
+        }
+        ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT)
+        if not ready:
+            self.kill()
+            errors = CappedOutput(limits.output_bytes)
+            self.streams[1].eof = True
+            self.streams[1].take(errors)
+            raise SandboxError(f"the {backend.name} sandbox did not start: {errors.text().strip()}")
+        self.sandboxed.joined(ready["user_namespace"])
+
+    @property
+    def pid(self) -> int:
+        return self.sandboxed.popen.pid
+
+    def alive(self) -> bool:
+        return not self.broken and self.sandboxed.popen.poll() is None
+
+    def execute(self, code: str, timeout: float) -> RunResult:
+        """Run a cell; a timeout or a crash kills the worker (``alive()`` is then false)."""
+        if not self._send({"code": code}):
+            return self.finish(time.monotonic())
+        return self.finish(time.monotonic() + timeout, timeout=timeout)
+
+    def finish(self, deadline: float, timeout: float | None = None) -> RunResult:
+        """Wait until the running code ends, or kill the sandbox at ``deadline``."""
+        out, err = CappedOutput(self.limits.output_bytes), CappedOutput(self.limits.output_bytes)
+        reply = self._reply(deadline)
+        if reply is not None:
+            # The marker ends a cell's output on each stream the worker could still write to.
+            waiting = {
+                stream: output
+                for stream, output, marked in zip(self.streams, (out, err), reply["marked"])
+                if marked
+            }
+            self.broken = len(waiting) < 2
+
+            def all_output() -> bool:
+                for stream in [s for s, output in waiting.items() if s.take(output) or s.eof]:
+                    del waiting[stream]
+                return not waiting
+
+            self._pump(deadline, all_output)
+            if not waiting:
+                files = {path: base64.b64decode(data) for path, data in reply["files"].items()}
+                if reply["files_skipped"]:
+                    skipped = ", ".join(reply["files_skipped"])
+                    cap = self.limits.files_bytes
+                    err.add(f"\n[files not returned, past the {cap} byte cap: {skipped}]\n".encode())
+                return RunResult(out.text(), err.text(), reply["exit_code"], files=files)
+        timed_out = not self._replies_eof  # else the worker died (or the code closed its pipe)
+        self.kill()
+        self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
+        for stream, output in zip(self.streams, (out, err)):
+            stream.take(output)
+        if timed_out:
+            err.add(f"\n[timed out after {timeout:g} s: the sandbox was ended]\n".encode())
+            return RunResult(out.text(), err.text(), None, timed_out=True, killed=True)
+        code = self.sandboxed.popen.returncode
+        if code > 128 and self.backend.isolates_files:
+            code = 128 - code  # bwrap exits 128 + N when its program was killed by signal N
+        return RunResult(out.text(), err.text(), code, killed=code < 0)
+
+    def kill(self) -> None:
+        """End the worker and everything it started; idempotent and safe from any thread."""
+        with self._kill_lock:
+            self.sandboxed.kill()
+
+    def close(self) -> None:
+        self.kill()
+        for stream in (self.sandboxed.popen.stdin, self.sandboxed.popen.stdout, self.sandboxed.popen.stderr):
+            stream.close()
+        os.close(self._replies)
+
+    # -- the protocol --------------------------------------------------------------------------
+    def _send(self, message: dict) -> bool:
+        data = json.dumps(message).encode()
+        try:
+            self.sandboxed.popen.stdin.write(struct.pack(">I", len(data)) + data)
+            self.sandboxed.popen.stdin.flush()
+        except (BrokenPipeError, ValueError):  # the worker died, or was closed by another thread
+            return False
+        return True
+
+    def _reply(self, deadline: float) -> dict | None:
+        """The worker's next frame; None if it did not come by ``deadline`` or the worker died."""
+        frame = None
+
+        def arrived() -> bool:
+            nonlocal frame
+            if len(self._frames) >= 4:
+                (size,) = struct.unpack(">I", self._frames[:4])
+                if size > 2 * self.limits.files_bytes + 2**20:
+                    self._replies_eof = True  # the code wrote into the protocol: a broken worker
+                elif len(self._frames) >= 4 + size:
+                    try:
+                        frame = json.loads(self._frames[4 : 4 + size])
+                    except ValueError:
+                        self._replies_eof = True
+                    del self._frames[: 4 + size]
+            return frame is not None or self._replies_eof
+
+        self._pump(deadline, arrived)
+        if frame is None or not isinstance(frame, dict):
+            return None
+        return frame
+
+    def _pump(self, deadline: float, done) -> None:
+        """Read the worker's pipes into their buffers until ``done()`` or ``deadline``."""
+        streams = {stream.fd: stream for stream in self.streams if not stream.eof}
+        with selectors.DefaultSelector() as selector:
+            for fd in [*streams, *([] if self._replies_eof else [self._replies])]:
+                selector.register(fd, selectors.EVENT_READ)
+            while not done():
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.get_map():
+                    return
+                for key, _ in selector.select(left):
+                    try:
+                        data = os.read(key.fd, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    if not data:
+                        selector.unregister(key.fd)
+                    if key.fd == self._replies:
+                        self._frames += data
+                        self._replies_eof = not data
+                    elif data:
+                        streams[key.fd].pending += data
+                    else:
+                        streams[key.fd].eof = True
+
+
+def run_script(
+    backend: Backend, code: str, limits: Limits, *, timeout: float, files: dict[str, bytes]
+) -> RunResult:
+    """Run ``code`` as a program in a fresh sandbox, which is gone (with its processes) on return."""
+    worker = Worker(backend, limits, files=files, code=code)
+    try:
+        return worker.finish(time.monotonic() + timeout, timeout=timeout)
+    finally:
+        worker.close()  # ends the processes the program left behind, and the sandbox
