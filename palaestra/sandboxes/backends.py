@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
+from palaestra.sandboxes.cgroup import PidsCgroup, pids_root
 from palaestra.sandboxes.errors import SandboxError, SandboxWarning
 
 
@@ -55,9 +57,10 @@ ENVIRONMENT = {
 class Sandboxed:
     """One program started in a sandbox: its ``popen`` and how to end it with every descendant."""
 
-    def __init__(self, popen: subprocess.Popen, work_dir: str) -> None:
+    def __init__(self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None) -> None:
         self.popen = popen
         self.work_dir = work_dir
+        self.group = group
 
     def kill(self) -> None:
         """End the program and every process it started; idempotent, safe from any thread."""
@@ -73,7 +76,17 @@ class Backend:
 
     def unavailable_reason(self) -> str | None:
         """Why this backend cannot run here, or None when it can."""
-        raise NotImplementedError
+        if os.geteuid() == 0 and pids_root() is None:
+            return "the host runs as root, where RLIMIT_NPROC does not bind, and cannot make a pids cgroup"
+        return _probe(self)
+
+    @staticmethod
+    def _group(limits: Limits, argv: list[str]) -> tuple[PidsCgroup | None, list[str]]:
+        """A pids cgroup for a root host (see ``cgroup.py``), and ``argv`` started inside it."""
+        if os.geteuid() != 0:
+            return None, argv
+        group = PidsCgroup.make(pids_root(), limits.processes)
+        return group, group.wrap(argv)
 
     def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
         raise NotImplementedError
@@ -110,7 +123,7 @@ class BwrapBackend(Backend):
     def unavailable_reason(self) -> str | None:
         if shutil.which("bwrap") is None:
             return "bubblewrap is not installed (apt install bubblewrap)"
-        return _probe(self)
+        return super().unavailable_reason()
 
     def argv(self, limits: Limits, info_fd: int) -> list[str]:
         size = str(limits.disk_mb * 2**20)
@@ -136,9 +149,10 @@ class BwrapBackend(Backend):
 
     def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
         info_read, info_write = os.pipe()
+        group, command = self._group(limits, [*self.argv(limits, info_write), *argv])
         try:
             popen = subprocess.Popen(
-                [*self.argv(limits, info_write), *argv],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -146,36 +160,51 @@ class BwrapBackend(Backend):
                 start_new_session=True,
                 env={},
             )
+        except OSError:
+            os.close(info_read)
+            if group is not None:
+                group.remove()
+            raise
         finally:
             os.close(info_write)
-        return _BwrapSandboxed(popen, self.WORK_DIR, info_read)
+        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read)
 
 
 class _BwrapSandboxed(Sandboxed):
-    def __init__(self, popen: subprocess.Popen, work_dir: str, info_fd: int) -> None:
-        super().__init__(popen, work_dir)
+    def __init__(
+        self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None, info_fd: int
+    ) -> None:
+        super().__init__(popen, work_dir, group)
         with os.fdopen(info_fd, "rb") as info:  # bwrap closes it once the namespaces stand
             text = info.read()
-        self._pidfd = None
+        self._pidfd = self._namespace = None
         if text:
+            info = json.loads(text)
             # A pidfd names the namespace's first process for good: no pid reuse can misdirect
-            # the kill. Ending that process ends every process of its PID namespace.
-            self._pidfd = os.pidfd_open(json.loads(text)["child-pid"])
+            # the kill, and it turns readable once that process and so its namespace are gone.
+            self._pidfd = os.pidfd_open(info["child-pid"])
+            self._namespace = f"pid:[{info['pid-namespace']}]"
 
     def kill(self) -> None:
-        if self._pidfd is not None:
+        if self.group is not None:
+            self.group.kill()
+        if self._pidfd is None:
+            self.popen.kill()  # bwrap failed before it made the namespace
+        else:
             try:
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             except ProcessLookupError:
                 pass  # already gone
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)  # bwrap itself, which waits for that process
-        except ProcessLookupError:
-            pass
-        self.popen.wait()
-        if self._pidfd is not None:
+            # The kernel would end the namespace's other processes itself, but from inside it,
+            # competing for the CPU with all of them (seconds, for a busy fork bomb): kill them here.
+            while _kill_namespace("pid", self._namespace):
+                time.sleep(0.001)
+            select.select([self._pidfd], [], [])
             os.close(self._pidfd)
             self._pidfd = None
+        self.popen.wait()
+        if self.group is not None:
+            self.group.remove()
 
 
 class ProcessBackend(Backend):
@@ -184,9 +213,6 @@ class ProcessBackend(Backend):
 
     name = "process"
     isolates_files = False
-
-    def unavailable_reason(self) -> str | None:
-        return _probe(self)
 
     def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
         warnings.warn(
@@ -197,9 +223,10 @@ class ProcessBackend(Backend):
             stacklevel=5,  # the caller of run() or PythonSession
         )
         work_dir = tempfile.mkdtemp(prefix="palaestra-sandbox-")
+        group, command = self._group(limits, argv)
         try:
             popen = subprocess.Popen(
-                argv,
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -210,13 +237,15 @@ class ProcessBackend(Backend):
             )
         except OSError:
             shutil.rmtree(work_dir, ignore_errors=True)
+            if group is not None:
+                group.remove()
             raise
-        return _PlainSandboxed(popen, work_dir)
+        return _PlainSandboxed(popen, work_dir, group)
 
 
 class _PlainSandboxed(Sandboxed):
-    def __init__(self, popen: subprocess.Popen, work_dir: str) -> None:
-        super().__init__(popen, work_dir)
+    def __init__(self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None) -> None:
+        super().__init__(popen, work_dir, group)
         self._namespace = None
 
     def joined(self, user_namespace: bool) -> None:
@@ -224,26 +253,30 @@ class _PlainSandboxed(Sandboxed):
             self._namespace = os.readlink(f"/proc/{self.popen.pid}/ns/user")
 
     def kill(self) -> None:
-        try:
+        if self.popen.poll() is None:  # once reaped, its pid (the group's id) may be reused
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        # A process that left the group (setsid) is still in the sandbox's user namespace: kill
-        # what is found there until nothing is, since a dying fork bomb may still fork once more.
-        while self._namespace is not None and _kill_namespace(self._namespace):
+        # A process that left the process group (setsid) is still in the pids cgroup, or in the
+        # sandbox's user namespace: kill what is found there until nothing is, since a dying fork
+        # bomb may still fork once more.
+        if self.group is not None:
+            self.group.kill()
+        while self._namespace is not None and _kill_namespace("user", self._namespace):
             time.sleep(0.001)
         self.popen.wait()
+        if self.group is not None:
+            self.group.remove()
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
-def _kill_namespace(namespace: str) -> int:
-    """SIGKILL every live process in the user namespace ``namespace``; how many were found."""
+def _kill_namespace(kind: str, namespace: str) -> int:
+    """SIGKILL every live process in the ``kind`` namespace ``namespace`` (as ``/proc/PID/ns/KIND``
+    names it); how many were found."""
     found = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if os.readlink(f"/proc/{entry}/ns/user") != namespace:
+            if os.readlink(f"/proc/{entry}/ns/{kind}") != namespace:
                 continue
             with open(f"/proc/{entry}/stat", "rb") as file:
                 if file.read().rsplit(b")", 1)[1].split()[0] == b"Z":

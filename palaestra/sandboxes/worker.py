@@ -48,28 +48,41 @@ class CappedOutput:
 
 
 class _Stream:
-    """A pipe from the worker whose cells each end with the marker."""
+    """A pipe from the worker, whose cells each end their output with the marker.
 
-    def __init__(self, fd: int, marker: bytes) -> None:
-        self.fd, self.marker = fd, marker
-        self.pending = bytearray()
+    Bytes go into ``current`` as they come, so a flood costs no more memory than the cap; at a
+    marker, ``current`` is complete and what follows starts the next cell's output.
+    """
+
+    def __init__(self, fd: int, marker: bytes, cap: int) -> None:
+        self.fd, self.marker, self.cap = fd, marker, cap
+        self.current = CappedOutput(cap)
+        self.complete: CappedOutput | None = None
+        self.partial = b""  # the start of a marker whose end is still on its way
         self.eof = False
 
-    def take(self, output: CappedOutput) -> bool:
-        """Move what precedes the marker into ``output``; whether the marker came."""
-        at = self.pending.find(self.marker)
-        if at >= 0:
-            output.add(self.pending[:at])
-            del self.pending[: at + len(self.marker)]
-            return True
-        keep = len(self.marker) - 1  # the start of a marker whose end is still on its way
-        if len(self.pending) > keep:
-            output.add(self.pending[:-keep])
-            del self.pending[:-keep]
-        if self.eof:
-            output.add(self.pending)
-            self.pending.clear()
-        return False
+    def feed(self, data: bytes) -> None:
+        data = self.partial + data
+        while (at := data.find(self.marker)) >= 0:
+            self.current.add(data[:at])
+            self.complete, self.current = self.current, CappedOutput(self.cap)
+            data = data[at + len(self.marker) :]
+        keep = 0 if self.eof else len(self.marker) - 1
+        split = max(0, len(data) - keep)
+        self.current.add(data[:split])
+        self.partial = data[split:]
+
+    def take_complete(self) -> CappedOutput | None:
+        complete, self.complete = self.complete, None
+        return complete
+
+    def take_current(self) -> CappedOutput:
+        """What came since the last marker (the cell was cut short: no marker will come)."""
+        self.eof, eof = True, self.eof
+        self.feed(b"")
+        self.eof = eof
+        current, self.current = self.current, CappedOutput(self.cap)
+        return current
 
 
 class Worker:
@@ -101,8 +114,8 @@ class Worker:
         self._replies = read
         popen = self.sandboxed.popen
         self.streams = (
-            _Stream(popen.stdout.fileno(), self.marker),
-            _Stream(popen.stderr.fileno(), self.marker),
+            _Stream(popen.stdout.fileno(), self.marker, limits.output_bytes),
+            _Stream(popen.stderr.fileno(), self.marker, limits.output_bytes),
         )
         for fd in (read, *(stream.fd for stream in self.streams)):
             os.set_blocking(fd, False)
@@ -120,10 +133,8 @@ class Worker:
         ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT)
         if not ready:
             self.kill()
-            errors = CappedOutput(limits.output_bytes)
-            self.streams[1].eof = True
-            self.streams[1].take(errors)
-            raise SandboxError(f"the {backend.name} sandbox did not start: {errors.text().strip()}")
+            errors = self.streams[1].take_current().text().strip()
+            raise SandboxError(f"the {backend.name} sandbox did not start: {errors}")
         self.sandboxed.joined(ready["user_namespace"])
 
     @property
@@ -141,24 +152,23 @@ class Worker:
 
     def finish(self, deadline: float, timeout: float | None = None) -> RunResult:
         """Wait until the running code ends, or kill the sandbox at ``deadline``."""
-        out, err = CappedOutput(self.limits.output_bytes), CappedOutput(self.limits.output_bytes)
         reply = self._reply(deadline)
         if reply is not None:
             # The marker ends a cell's output on each stream the worker could still write to.
-            waiting = {
-                stream: output
-                for stream, output, marked in zip(self.streams, (out, err), reply["marked"])
-                if marked
-            }
-            self.broken = len(waiting) < 2
+            outputs = [
+                None if marked else stream.take_current()
+                for stream, marked in zip(self.streams, reply["marked"])
+            ]
+            self.broken = not all(reply["marked"])
 
             def all_output() -> bool:
-                for stream in [s for s, output in waiting.items() if s.take(output) or s.eof]:
-                    del waiting[stream]
-                return not waiting
+                for index, stream in enumerate(self.streams):
+                    outputs[index] = outputs[index] or stream.take_complete()
+                return all(outputs)
 
             self._pump(deadline, all_output)
-            if not waiting:
+            if all(outputs):
+                out, err = outputs
                 files = {path: base64.b64decode(data) for path, data in reply["files"].items()}
                 if reply["files_skipped"]:
                     skipped = ", ".join(reply["files_skipped"])
@@ -168,8 +178,7 @@ class Worker:
         timed_out = not self._replies_eof  # else the worker died (or the code closed its pipe)
         self.kill()
         self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
-        for stream, output in zip(self.streams, (out, err)):
-            stream.take(output)
+        out, err = (stream.take_current() for stream in self.streams)
         if timed_out:
             err.add(f"\n[timed out after {timeout:g} s: the sandbox was ended]\n".encode())
             return RunResult(out.text(), err.text(), None, timed_out=True, killed=True)
@@ -243,7 +252,7 @@ class Worker:
                         self._frames += data
                         self._replies_eof = not data
                     elif data:
-                        streams[key.fd].pending += data
+                        streams[key.fd].feed(data)
                     else:
                         streams[key.fd].eof = True
 
