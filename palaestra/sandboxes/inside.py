@@ -18,7 +18,6 @@ import resource
 import stat
 import struct
 import sys
-import time
 import traceback
 
 MAX_FRAME = 1 << 30
@@ -81,44 +80,44 @@ def write_files(files):
             file.write(base64.b64decode(encoded))
 
 
-def clock(work_dir):
-    """The file system's clock now: a file written from now on has an mtime at or after it.
-
-    File times come from a coarse kernel clock that lags ``time.time_ns()``, so ask the file system.
-    """
-    probe = os.path.join(work_dir, ".palaestra-clock")
-    try:
-        with open(probe, "wb"):
-            pass
-        stamp = os.stat(probe).st_mtime_ns
-        os.unlink(probe)
-        return stamp
-    except OSError:  # a full or broken work directory: a clock a little early only reports more
-        return time.time_ns() - 50_000_000
-
-
-def changed_files(work_dir, since, inputs, cap):
-    """Files of the work directory written since ``since`` (other than unchanged inputs), base64,
-    up to ``cap`` bytes in all; and the names of those left out for the cap."""
-    found, total, skipped = {}, 0, []
+def snapshot(work_dir):
+    """What each regular file of the work directory is now: (inode, size, mtime, ctime) by path."""
+    seen = {}
     for root, _, names in os.walk(work_dir):
-        for name in sorted(names):
+        for name in names:
             full = os.path.join(root, name)
-            path = os.path.relpath(full, work_dir)
             try:
                 info = os.lstat(full)
-                if not stat.S_ISREG(info.st_mode) or info.st_mtime_ns < since:
-                    continue
-                if total + info.st_size > cap:
-                    skipped.append(path)
-                    continue
-                with open(full, "rb") as file:
-                    data = base64.b64encode(file.read(info.st_size)).decode()
             except OSError:
-                continue  # removed or made unreadable meanwhile by the code's own processes
-            if inputs.get(path) != data:
-                total += info.st_size
-                found[path] = data
+                continue  # removed meanwhile by the code's own processes
+            if stat.S_ISREG(info.st_mode):
+                seen[os.path.relpath(full, work_dir)] = (
+                    info.st_ino,
+                    info.st_size,
+                    info.st_mtime_ns,
+                    info.st_ctime_ns,
+                )
+    return seen
+
+
+def changed_files(work_dir, before, cap):
+    """Files whose snapshot differs from ``before``, base64, up to ``cap`` bytes in all; and the
+    names of those left out for the cap. (The file times alone would not do: the kernel's coarse
+    clock gives a cell's files the same times as the previous cell's.)"""
+    found, total, skipped = {}, 0, []
+    for path, now in sorted(snapshot(work_dir).items()):
+        if before.get(path) == now:
+            continue
+        if total + now[1] > cap:
+            skipped.append(path)
+            continue
+        try:
+            with open(os.path.join(work_dir, path), "rb") as file:
+                data = file.read(now[1])
+        except OSError:
+            continue
+        total += len(data)
+        found[path] = base64.b64encode(data).decode()
     return found, skipped
 
 
@@ -177,9 +176,9 @@ def main():
     in_namespace = enter_user_namespace() if setup["user_namespace"] else False
     set_limits(setup["limits"])
     sys.path.extend(setup["path"])
-    work_dir, inputs = setup["work_dir"], setup["files"]
+    work_dir = setup["work_dir"]
     os.chdir(work_dir)
-    write_files(inputs)
+    write_files(setup["files"])
     marker = setup["marker"].encode()
     cap = setup["files_cap"]
     send(replies, {"ready": True, "user_namespace": in_namespace})
@@ -196,10 +195,10 @@ def main():
                 os._exit(0)
             cell += 1
             filename = f"<cell {cell}>"
-        since = clock(work_dir)
+        before = snapshot(work_dir)
         exit_code = execute(code, namespace, filename, show_last=not script)
         marked = end_output(marker)
-        files, skipped = changed_files(work_dir, since, inputs, cap)
+        files, skipped = changed_files(work_dir, before, cap)
         send(replies, {"exit_code": exit_code, "marked": marked, "files": files, "files_skipped": skipped})
         if script:
             os._exit(exit_code & 0xFF)  # without waiting for threads the code left running

@@ -4,11 +4,13 @@ to it, one program or many cells, and reports each end in a frame."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
 import selectors
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -20,6 +22,7 @@ from palaestra.sandboxes.result import RunResult
 
 INSIDE = (Path(__file__).parent / "inside.py").read_text()
 STARTUP_TIMEOUT = 20.0  # starting a sandbox takes tens of ms; this only bounds a broken one
+EXIT_TIMEOUT = 1.0  # for a sandbox whose worker has died to exit by itself
 DRAIN_TIMEOUT = 0.2  # after a kill, to read what the code wrote before it; the pipes close at once
 
 
@@ -176,6 +179,10 @@ class Worker:
                     err.add(f"\n[files not returned, past the {cap} byte cap: {skipped}]\n".encode())
                 return RunResult(out.text(), err.text(), reply["exit_code"], files=files)
         timed_out = not self._replies_eof  # else the worker died (or the code closed its pipe)
+        if not timed_out:
+            # Let a dead worker's sandbox exit by itself, with its exit code, before the kill.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.sandboxed.popen.wait(max(0.0, min(EXIT_TIMEOUT, deadline - time.monotonic())))
         self.kill()
         self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
         out, err = (stream.take_current() for stream in self.streams)
