@@ -136,6 +136,7 @@ class Worker:
         ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT)
         if not ready:
             self.kill()
+            self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
             errors = self.streams[1].take_current().text().strip()
             raise SandboxError(f"the {backend.name} sandbox did not start: {errors}")
         self.sandboxed.joined(ready["user_namespace"])
