@@ -81,15 +81,9 @@ class Backend:
         return _probe(self)
 
     @staticmethod
-    def _group(limits: Limits, argv: list[str]) -> tuple[PidsCgroup | None, list[str]]:
-        """A pids cgroup for a root host (see ``cgroup.py``), and ``argv`` started inside it."""
-        if os.geteuid() != 0:
-            return None, argv
-        group = PidsCgroup.make(pids_root(), limits.processes)
-        return group, group.wrap(argv)
-
-    def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
-        raise NotImplementedError
+    def _group(limits: Limits) -> PidsCgroup | None:
+        """A pids cgroup for a root host (see ``cgroup.py``); None elsewhere."""
+        return PidsCgroup.make(pids_root(), limits.processes) if os.geteuid() == 0 else None
 
     def __repr__(self) -> str:
         return f"<sandbox backend {self.name}>"
@@ -148,42 +142,53 @@ class BwrapBackend(Backend):
         return argv
 
     def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
-        info_read, info_write = os.pipe()
-        group, command = self._group(limits, [*self.argv(limits, info_write), *argv])
+        # bwrap tells its first process's pid on the info pipe, then that process waits on the
+        # block pipe before it starts ``argv``: the time to put both into the pids cgroup.
+        (info_read, info_write), (block_read, block_write) = os.pipe(), os.pipe()
+        group = self._group(limits)
         try:
             popen = subprocess.Popen(
-                command,
+                [*self.argv(limits, info_write), "--block-fd", str(block_read), *argv],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(*pass_fds, info_write),
+                pass_fds=(*pass_fds, info_write, block_read),
                 start_new_session=True,
                 env={},
             )
         except OSError:
-            os.close(info_read)
+            for fd in (info_read, block_write):
+                os.close(fd)
             if group is not None:
                 group.remove()
             raise
         finally:
             os.close(info_write)
-        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read)
+            os.close(block_read)
+        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write)
 
 
 class _BwrapSandboxed(Sandboxed):
     def __init__(
-        self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None, info_fd: int
+        self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None, info_fd: int, block_fd: int
     ) -> None:
         super().__init__(popen, work_dir, group)
         with os.fdopen(info_fd, "rb") as info:  # bwrap closes it once the namespaces stand
             text = info.read()
         self._pidfd = self._namespace = None
-        if text:
-            info = json.loads(text)
-            # A pidfd names the namespace's first process for good: no pid reuse can misdirect
-            # the kill, and it turns readable once that process and so its namespace are gone.
-            self._pidfd = os.pidfd_open(info["child-pid"])
-            self._namespace = f"pid:[{info['pid-namespace']}]"
+        try:
+            if text:
+                info = json.loads(text)
+                # A pidfd names the namespace's first process for good: no pid reuse can misdirect
+                # the kill, and it turns readable once that process and so its namespace are gone.
+                self._pidfd = os.pidfd_open(info["child-pid"])
+                self._namespace = f"pid:[{info['pid-namespace']}]"
+                if group is not None:
+                    group.add(popen.pid)
+                    group.add(info["child-pid"])
+                os.write(block_fd, b"go")
+        finally:
+            os.close(block_fd)  # without the go, bwrap's first process exits at once
 
     def kill(self) -> None:
         if self.group is not None:
@@ -196,8 +201,9 @@ class _BwrapSandboxed(Sandboxed):
             except ProcessLookupError:
                 pass  # already gone
             # The kernel would end the namespace's other processes itself, but from inside it,
-            # competing for the CPU with all of them (seconds, for a busy fork bomb): kill them here.
-            while _kill_namespace("pid", self._namespace):
+            # competing for the CPU with all of them (seconds, for a busy fork bomb): kill them
+            # here, from the cgroup if there is one (it was emptied above), else by namespace.
+            while self.group is None and _kill_namespace("pid", self._namespace):
                 time.sleep(0.001)
             select.select([self._pidfd], [], [])
             os.close(self._pidfd)
@@ -223,10 +229,10 @@ class ProcessBackend(Backend):
             stacklevel=5,  # the caller of run() or PythonSession
         )
         work_dir = tempfile.mkdtemp(prefix="palaestra-sandbox-")
-        group, command = self._group(limits, argv)
+        group = self._group(limits)
         try:
             popen = subprocess.Popen(
-                command,
+                argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -240,6 +246,8 @@ class ProcessBackend(Backend):
             if group is not None:
                 group.remove()
             raise
+        if group is not None:
+            group.add(popen.pid)  # before the worker gets its setup, so before it runs any code
         return _PlainSandboxed(popen, work_dir, group)
 
 

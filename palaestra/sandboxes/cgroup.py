@@ -68,10 +68,10 @@ class PidsCgroup:
             file.write(str(limit))
         return cls(path)
 
-    def wrap(self, argv: list[str]) -> list[str]:
-        """``argv`` run in the group from its start: the shell joins it, then becomes ``argv``."""
-        procs = os.path.join(self.path, "cgroup.procs")
-        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs, *argv]
+    def add(self, pid: int) -> None:
+        """Move process ``pid`` into the group: the processes it starts from now on are in it too."""
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as file:
+            file.write(str(pid))
 
     def kill(self) -> None:
         """SIGKILL every process in the group, until none is left (a fork bomb forks meanwhile)."""

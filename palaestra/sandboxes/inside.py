@@ -1,24 +1,25 @@
 """The program that runs inside a sandbox: it sets the limits, then runs the agent's code.
 
 The host starts it as ``python -I -S -c <this source> palaestra-sandbox <fd>`` and speaks to it in
-frames (a 4-byte big-endian length, then UTF-8 JSON): fd 0 brings requests, fd ``<fd>`` takes
-replies. The agent's code runs in this very process, so a cell costs no process start; its stdout
-and stderr are the process's own fds 1 and 2, read by the host, and each cell ends them with a
-marker so the host knows that it has all of a cell's output.
+frames (a 4-byte big-endian length, then the message): fd 0 brings requests in ``marshal`` form
+(the host is trusted), fd ``<fd>`` takes replies in JSON (the host must not trust the sandbox, and
+``marshal`` is not safe against crafted data). The agent's code runs in this very process, so a
+cell costs no process start; its stdout and stderr are the process's own fds 1 and 2, read by the
+host, and each cell ends them with a marker so the host knows that it has all of a cell's output.
 
 It imports nothing from palaestra (the package is not mounted in the sandbox) and only the
-standard library, since it runs before the environment's ``site-packages`` is on the path.
+standard library, since it runs before the environment's ``site-packages`` is on the path; and as
+little of it as it can, since imports are most of a cold sandbox's start: the json, base64,
+traceback and ast modules would each add several milliseconds (``ast`` is imported by sessions
+only, ``traceback`` after an exception only).
 """
 
-import ast
-import base64
-import json
+import binascii
+import marshal
 import os
 import resource
 import stat
-import struct
 import sys
-import traceback
 
 MAX_FRAME = 1 << 30
 
@@ -34,15 +35,33 @@ def read_exact(fd, size):
 
 
 def receive(fd):
-    (size,) = struct.unpack(">I", read_exact(fd, 4))
+    size = int.from_bytes(read_exact(fd, 4), "big")
     if size > MAX_FRAME:
         raise ValueError(f"frame of {size} bytes")
-    return json.loads(read_exact(fd, size))
+    return marshal.loads(read_exact(fd, size))
+
+
+def to_json(value):
+    """JSON of what replies hold: ints, bools, lists, dicts, and text that needs no escapes
+    (names and contents of files travel in base64)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ",".join(map(to_json, value)) + "]"
+    return "{" + ",".join(f'"{key}":{to_json(item)}' for key, item in value.items()) + "}"
+
+
+def base64(data):
+    return binascii.b2a_base64(data, newline=False).decode()
 
 
 def send(fd, message):
-    data = json.dumps(message).encode()
-    view = memoryview(struct.pack(">I", len(data)) + data)
+    data = to_json(message).encode()
+    view = memoryview(len(data).to_bytes(4, "big") + data)
     while view:
         view = view[os.write(fd, view) :]
 
@@ -74,10 +93,10 @@ def set_limits(limits):
 
 
 def write_files(files):
-    for name, encoded in files.items():
+    for name, content in files.items():
         os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
         with open(name, "wb") as file:
-            file.write(base64.b64decode(encoded))
+            file.write(content)
 
 
 def snapshot(work_dir):
@@ -101,15 +120,15 @@ def snapshot(work_dir):
 
 
 def changed_files(work_dir, before, cap):
-    """Files whose snapshot differs from ``before``, base64, up to ``cap`` bytes in all; and the
-    names of those left out for the cap. (The file times alone would not do: the kernel's coarse
-    clock gives a cell's files the same times as the previous cell's.)"""
+    """Files whose snapshot differs from ``before`` (name and content in base64), up to ``cap``
+    bytes in all; and the names of those left out for the cap. (File times alone would not do: the
+    kernel's coarse clock gives a cell's files the times of the previous cell's.)"""
     found, total, skipped = {}, 0, []
     for path, now in sorted(snapshot(work_dir).items()):
         if before.get(path) == now:
             continue
         if total + now[1] > cap:
-            skipped.append(path)
+            skipped.append(base64(os.fsencode(path)))
             continue
         try:
             with open(os.path.join(work_dir, path), "rb") as file:
@@ -117,7 +136,7 @@ def changed_files(work_dir, before, cap):
         except OSError:
             continue
         total += len(data)
-        found[path] = base64.b64encode(data).decode()
+        found[base64(os.fsencode(path))] = base64(data)
     return found, skipped
 
 
@@ -126,14 +145,23 @@ def show_traceback(error):
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == "<string>":
         tb = tb.tb_next
+    import traceback
+
     traceback.print_exception(type(error), error, tb)
 
 
 def execute(code, namespace, filename, *, show_last):
-    """Run ``code``; its exit code: 0, 1 after an exception, or what ``sys.exit`` asked for."""
+    """Run ``code``; its exit code: 0, 1 after an exception, or what ``sys.exit`` asked for.
+
+    With ``show_last``, as in a notebook, the value of a final expression is printed."""
     try:
+        if not show_last:
+            exec(compile(code, filename, "exec"), namespace)
+            return 0
+        import ast
+
         tree = ast.parse(code, filename)
-        last = tree.body.pop() if show_last and tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         exec(compile(tree, filename, "exec"), namespace)
         if last is not None:
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
@@ -142,7 +170,7 @@ def execute(code, namespace, filename, *, show_last):
         return 0
     except SystemExit as error:
         if error.code is None or isinstance(error.code, int):
-            return error.code or 0
+            return int(error.code or 0)
         print(error.code, file=sys.stderr)
         return 1
     except BaseException as error:  # noqa: BLE001 - whatever the agent's code raises is its output
@@ -179,7 +207,7 @@ def main():
     work_dir = setup["work_dir"]
     os.chdir(work_dir)
     write_files(setup["files"])
-    marker = setup["marker"].encode()
+    marker = setup["marker"]
     cap = setup["files_cap"]
     send(replies, {"ready": True, "user_namespace": in_namespace})
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import marshal
 import os
 import secrets
 import selectors
@@ -128,9 +129,9 @@ class Worker:
             "limits": limits.rlimits(),
             "path": site_packages(),
             "work_dir": self.sandboxed.work_dir,
-            "files": {name: base64.b64encode(data).decode() for name, data in files.items()},
+            "files": files,
             "files_cap": limits.files_bytes,
-            "marker": self.marker.decode(),
+            "marker": self.marker,
             "user_namespace": not backend.isolates_files,
         }
         ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT)
@@ -173,7 +174,7 @@ class Worker:
             self._pump(deadline, all_output)
             if all(outputs):
                 out, err = outputs
-                files = {path: base64.b64decode(data) for path, data in reply["files"].items()}
+                files = reply["files"]
                 if reply["files_skipped"]:
                     skipped = ", ".join(reply["files_skipped"])
                     cap = self.limits.files_bytes
@@ -208,7 +209,7 @@ class Worker:
 
     # -- the protocol --------------------------------------------------------------------------
     def _send(self, message: dict) -> bool:
-        data = json.dumps(message).encode()
+        data = marshal.dumps(message)
         try:
             self.sandboxed.popen.stdin.write(struct.pack(">I", len(data)) + data)
             self.sandboxed.popen.stdin.flush()
@@ -228,15 +229,13 @@ class Worker:
                     self._replies_eof = True  # the code wrote into the protocol: a broken worker
                 elif len(self._frames) >= 4 + size:
                     try:
-                        frame = json.loads(self._frames[4 : 4 + size])
-                    except ValueError:
+                        frame = _checked(json.loads(self._frames[4 : 4 + size]))
+                    except (ValueError, TypeError, KeyError):  # the code wrote into the protocol
                         self._replies_eof = True
                     del self._frames[: 4 + size]
             return frame is not None or self._replies_eof
 
         self._pump(deadline, arrived)
-        if frame is None or not isinstance(frame, dict):
-            return None
         return frame
 
     def _pump(self, deadline: float, done) -> None:
@@ -263,6 +262,28 @@ class Worker:
                         streams[key.fd].feed(data)
                     else:
                         streams[key.fd].eof = True
+
+
+def _checked(frame: object) -> dict:
+    """A reply as the worker writes it, its files decoded; an error for anything else."""
+    if not isinstance(frame, dict):
+        raise TypeError("a reply is an object")
+    if "ready" in frame:
+        if not isinstance(frame["user_namespace"], bool):
+            raise TypeError("user_namespace is a bool")
+        return frame
+    marked, files, skipped = frame["marked"], frame["files"], frame["files_skipped"]
+    if type(frame["exit_code"]) is not int or [type(m) for m in marked] != [bool, bool]:
+        raise TypeError("exit_code is an int, marked two bools")
+    return {
+        **frame,
+        "files": {_name(path): base64.b64decode(data, validate=True) for path, data in files.items()},
+        "files_skipped": [_name(path) for path in skipped],
+    }
+
+
+def _name(encoded: str) -> str:
+    return os.fsdecode(base64.b64decode(encoded, validate=True))
 
 
 def run_script(
