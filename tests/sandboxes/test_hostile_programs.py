@@ -277,7 +277,7 @@ def test_an_import_bypass_gains_nothing(request, backend, tmp_path):
     assert "root:" not in result.stdout
 
 
-def test_killing_the_parent_leaves_the_host_alive(request, backend):
+def test_killing_the_parent_leaves_the_host_alive(request, backend, tmp_path):
     limit_of(request, backend, "no PID namespace: the code can signal the host's processes")
     # The host is a process of its own here: on a backend that fails this, it is what gets killed.
     host = f"""
@@ -291,7 +291,7 @@ def test_killing_the_parent_leaves_the_host_alive(request, backend):
         capture_output=True,
         text=True,
         timeout=TIMEOUT + 20,
-        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY), "TMPDIR": str(tmp_path)},  # its work dir, if killed
     )
     assert completed.returncode == 0 and completed.stdout == "host alive 0 sent\n", completed.stderr
 
@@ -349,3 +349,12 @@ def test_a_daemon_outliving_its_cell_is_ended_with_the_session(backend):
         session.run("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)")
         assert len(sandbox_processes() - before) >= 2  # the worker and its daemon, alive for now
     assert not sandbox_processes() - before
+
+
+def test_code_writing_into_the_protocol_breaks_only_its_own_cell(backend):
+    with PythonSession(backend, timeout=TIMEOUT) as session:
+        started = time.monotonic()
+        result = session.run("import os, sys; os.write(int(sys.argv[2]), b'\\0\\0\\0\\5hello')")
+        assert time.monotonic() - started <= TIMEOUT + 1
+        assert result.killed and "its state is lost" in result.stderr
+        assert session.run("1 + 1").stdout == "2\n"
