@@ -134,7 +134,7 @@ class Worker:
             "marker": self.marker,
             "user_namespace": not backend.isolates_files,
         }
-        ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT)
+        ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT, ready=True)
         if not ready:
             self.kill()
             self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
@@ -142,17 +142,13 @@ class Worker:
             raise SandboxError(f"the {backend.name} sandbox did not start: {errors}")
         self.sandboxed.joined(ready["user_namespace"])
 
-    @property
-    def pid(self) -> int:
-        return self.sandboxed.popen.pid
-
     def alive(self) -> bool:
         return not self.broken and self.sandboxed.popen.poll() is None
 
     def execute(self, code: str, timeout: float) -> RunResult:
         """Run a cell; a timeout or a crash kills the worker (``alive()`` is then false)."""
         if not self._send({"code": code}):
-            return self.finish(time.monotonic())
+            self._replies_eof = True  # it cannot read: it is dead, or the code closed its pipe
         return self.finish(time.monotonic() + timeout, timeout=timeout)
 
     def finish(self, deadline: float, timeout: float | None = None) -> RunResult:
@@ -169,10 +165,10 @@ class Worker:
             def all_output() -> bool:
                 for index, stream in enumerate(self.streams):
                     outputs[index] = outputs[index] or stream.take_complete()
-                return all(outputs)
+                return None not in outputs
 
             self._pump(deadline, all_output)
-            if all(outputs):
+            if None not in outputs:
                 out, err = outputs
                 files = reply["files"]
                 if reply["files_skipped"]:
@@ -217,8 +213,9 @@ class Worker:
             return False
         return True
 
-    def _reply(self, deadline: float) -> dict | None:
-        """The worker's next frame; None if it did not come by ``deadline`` or the worker died."""
+    def _reply(self, deadline: float, *, ready: bool = False) -> dict | None:
+        """The worker's next frame (its ``ready`` one, or the end of a run or cell), checked; None if
+        it did not come by ``deadline``, the worker died, or the code forged a bad one."""
         frame = None
 
         def arrived() -> bool:
@@ -229,7 +226,7 @@ class Worker:
                     self._replies_eof = True  # the code wrote into the protocol: a broken worker
                 elif len(self._frames) >= 4 + size:
                     try:
-                        frame = _checked(json.loads(self._frames[4 : 4 + size]))
+                        frame = _checked(json.loads(self._frames[4 : 4 + size]), ready)
                     except (ValueError, TypeError, KeyError):  # the code wrote into the protocol
                         self._replies_eof = True
                     del self._frames[: 4 + size]
@@ -264,13 +261,13 @@ class Worker:
                         streams[key.fd].eof = True
 
 
-def _checked(frame: object) -> dict:
+def _checked(frame: object, ready: bool) -> dict:
     """A reply as the worker writes it, its files decoded; an error for anything else."""
     if not isinstance(frame, dict):
         raise TypeError("a reply is an object")
-    if "ready" in frame:
-        if not isinstance(frame["user_namespace"], bool):
-            raise TypeError("user_namespace is a bool")
+    if ready:
+        if frame["ready"] is not True or not isinstance(frame["user_namespace"], bool):
+            raise TypeError("a ready reply says ready, and whether it has a user namespace")
         return frame
     marked, files, skipped = frame["marked"], frame["files"], frame["files_skipped"]
     if type(frame["exit_code"]) is not int or [type(m) for m in marked] != [bool, bool]:
