@@ -42,6 +42,8 @@ class Limits:
         }
 
 
+KILL_TIMEOUT = 10.0  # for the kernel to end a PID namespace; only a process stuck in the kernel takes long
+
 # Variables the code sees: nothing of the host's environment (its secrets, its paths) gets in.
 # The numerical libraries would start a thread per core each, against the process limit.
 ENVIRONMENT = {
@@ -69,10 +71,15 @@ class Sandboxed:
     def joined(self, user_namespace: bool) -> None:
         """The program reported whether it entered its own user namespace."""
 
+    def exit_code(self) -> int:
+        """The program's exit code once it has ended: minus the signal that ended it, if one did."""
+        return self.popen.returncode
+
 
 class Backend:
     name: str
     isolates_files: bool  # the file system, network and host processes are out of the code's reach
+    own_user_namespace: bool  # the worker enters a user namespace itself (bwrap makes one for it)
 
     def unavailable_reason(self) -> str | None:
         """Why this backend cannot run here, or None when it can."""
@@ -112,6 +119,7 @@ class BwrapBackend(Backend):
 
     name = "bwrap"
     isolates_files = True
+    own_user_namespace = False
     WORK_DIR = "/sandbox"
 
     def unavailable_reason(self) -> str | None:
@@ -205,12 +213,16 @@ class _BwrapSandboxed(Sandboxed):
             # here, from the cgroup if there is one (it was emptied above), else by namespace.
             while self.group is None and _kill_namespace("pid", self._namespace):
                 time.sleep(0.001)
-            select.select([self._pidfd], [], [])
+            select.select([self._pidfd], [], [], KILL_TIMEOUT)
             os.close(self._pidfd)
             self._pidfd = None
         self.popen.wait()
         if self.group is not None:
             self.group.remove()
+
+    def exit_code(self) -> int:
+        code = self.popen.returncode
+        return 128 - code if code > 128 else code  # bwrap exits 128 + N when N killed its program
 
 
 class ProcessBackend(Backend):
@@ -219,6 +231,7 @@ class ProcessBackend(Backend):
 
     name = "process"
     isolates_files = False
+    own_user_namespace = True
 
     def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
         warnings.warn(

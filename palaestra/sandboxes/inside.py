@@ -69,9 +69,10 @@ def send(fd, message):
 def enter_user_namespace():
     """Move into a user namespace of our own, keeping our uid; False where the kernel refuses.
 
-    Only the process backend asks for it. Inside it, the process limit counts only this
-    sandbox's processes and binds even for root (whose capabilities now stay in the namespace),
-    and the host can find every process of the sandbox by its namespace to end them all.
+    Only the process backend asks for it (bwrap makes one itself). Inside it, the process limit
+    counts only this sandbox's processes, not all of the host user's (root is exempt from that
+    limit anyway: its sandboxes get a pids cgroup); the code keeps no capability outside it; and
+    the host can find every process of the sandbox by its namespace to end them all.
     """
     import ctypes
 

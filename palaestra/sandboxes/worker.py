@@ -132,13 +132,14 @@ class Worker:
             "files": files,
             "files_cap": limits.files_bytes,
             "marker": self.marker,
-            "user_namespace": not backend.isolates_files,
+            "user_namespace": backend.own_user_namespace,
         }
         ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT, ready=True)
         if not ready:
             self.kill()
             self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
             errors = self.streams[1].take_current().text().strip()
+            self.close()
             raise SandboxError(f"the {backend.name} sandbox did not start: {errors}")
         self.sandboxed.joined(ready["user_namespace"])
 
@@ -187,9 +188,7 @@ class Worker:
         if timed_out:
             err.add(f"\n[timed out after {timeout:g} s: the sandbox was ended]\n".encode())
             return RunResult(out.text(), err.text(), None, timed_out=True, killed=True)
-        code = self.sandboxed.popen.returncode
-        if code > 128 and self.backend.isolates_files:
-            code = 128 - code  # bwrap exits 128 + N when its program was killed by signal N
+        code = self.sandboxed.exit_code()
         return RunResult(out.text(), err.text(), code, killed=code < 0)
 
     def kill(self) -> None:

@@ -4,6 +4,7 @@ import subprocess
 import pytest
 
 from palaestra.sandboxes import available_backends
+from palaestra.sandboxes.backends import BACKENDS
 
 MARK = b"palaestra-sandbox"  # in the command line of every sandboxed worker (and of bwrap)
 
@@ -43,7 +44,7 @@ def backend(request):
 
 
 def limit_of(request, backend, reason):
-    """Mark the running test an expected failure on the ``process`` backend, which does not isolate
-    files, network or processes: ``strict``, so it fails if the limit ever stops showing."""
-    if backend == "process":
+    """Mark the running test an expected failure on a backend that does not isolate files, network
+    or processes (``process``): ``strict``, so it fails if the limit ever stops showing."""
+    if not BACKENDS[backend].isolates_files:
         request.applymarker(pytest.mark.xfail(strict=True, reason=f"process backend: {reason}"))
