@@ -21,7 +21,10 @@ from palaestra.sandboxes.backends import Backend, Limits, site_packages
 from palaestra.sandboxes.errors import SandboxError
 from palaestra.sandboxes.result import RunResult
 
-INSIDE = (Path(__file__).parent / "inside.py").read_text()
+# The worker's code goes in compiled: compiling its source would cost every sandbox start a
+# millisecond or two. The sandbox runs this very interpreter, so the marshal format matches.
+INSIDE = marshal.dumps(compile((Path(__file__).parent / "inside.py").read_text(), "<string>", "exec")).hex()
+BOOTSTRAP = "import marshal, sys; exec(marshal.loads(bytes.fromhex(sys.argv[3])))"
 STARTUP_TIMEOUT = 20.0  # starting a sandbox takes tens of ms; this only bounds a broken one
 EXIT_TIMEOUT = 1.0  # for a sandbox whose worker has died to exit by itself
 DRAIN_TIMEOUT = 0.2  # after a kill, to read what the code wrote before it; the pipes close at once
@@ -108,7 +111,7 @@ class Worker:
         self._replies_eof = False
         read, write = os.pipe()
         try:
-            argv = [sys.executable, "-I", "-S", "-c", INSIDE, "palaestra-sandbox", str(write)]
+            argv = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, "palaestra-sandbox", str(write), INSIDE]
             self.sandboxed = backend.start(argv, limits, (write,))
         except BaseException:
             os.close(read)
