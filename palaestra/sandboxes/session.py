@@ -60,12 +60,12 @@ class PythonSession:
             worker = self._worker
             result = worker.execute(code, timeout)
             if self._closed:
-                raise SandboxError("the session was closed while the cell ran")
-            if not worker.alive():
                 self._stop()
-                if result.exit_code != 0 or result.timed_out:
-                    note = "\n[the interpreter ended: its state is lost; the next cell starts a fresh one]\n"
-                    result = replace(result, stderr=result.stderr + note)
+                raise SandboxError("the session was closed while the cell ran")
+            if not worker.alive():  # it crashed, timed out, or lost a stream it reports through
+                self._stop()
+                note = "\n[the interpreter ended: its state is lost; the next cell starts a fresh one]\n"
+                result = replace(result, stderr=result.stderr + note)
             return result
 
     def restart(self) -> None:
