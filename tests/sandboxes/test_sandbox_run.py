@@ -121,3 +121,21 @@ def test_a_backend_that_does_not_work_here_says_why(monkeypatch):
     with pytest.raises(SandboxError, match="'bwrap' sandbox backend does not work here: bubblewrap is not"):
         run("pass", backend="bwrap")
     assert issubclass(SandboxError, EnvError)  # a world failure, not the agent's fault
+
+
+@pytest.mark.parametrize(
+    "code, error",
+    [
+        ("print(1)\0", "SyntaxError: source code string cannot contain null bytes"),
+        ('print("\ud800")', "UnicodeEncodeError"),
+        ("def broken(:\n", "SyntaxError"),
+    ],
+    ids=["null byte", "lone surrogate", "syntax error"],
+)
+def test_nasty_code_is_the_code_s_error_not_the_host_s(backend, code, error):
+    result = run(code, backend=backend)
+    assert result.exit_code == 1 and error in result.stderr
+
+
+def test_a_megabyte_of_code_runs(backend):
+    assert run("x = 1\n" * 170_000 + "print(x)", backend=backend).stdout == "1\n"
