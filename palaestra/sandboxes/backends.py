@@ -18,7 +18,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from palaestra.sandboxes.cgroup import PidsCgroup, pids_root
+from palaestra.sandboxes.cgroup import KILL_TIMEOUT, PidsCgroup, pids_root
 from palaestra.sandboxes.errors import SandboxError, SandboxWarning
 
 
@@ -41,8 +41,6 @@ class Limits:
             "nofile": self.open_files,
         }
 
-
-KILL_TIMEOUT = 10.0  # for the kernel to end a PID namespace; only a process stuck in the kernel takes long
 
 # Variables the code sees: nothing of the host's environment (its secrets, its paths) gets in.
 # The numerical libraries would start a thread per core each, against the process limit.
@@ -211,8 +209,8 @@ class _BwrapSandboxed(Sandboxed):
             # The kernel would end the namespace's other processes itself, but from inside it,
             # competing for the CPU with all of them (seconds, for a busy fork bomb): kill them
             # here, from the cgroup if there is one (it was emptied above), else by namespace.
-            while self.group is None and _kill_namespace("pid", self._namespace):
-                time.sleep(0.001)
+            if self.group is None:
+                _kill_namespace("pid", self._namespace)
             select.select([self._pidfd], [], [], KILL_TIMEOUT)
             os.close(self._pidfd)
             self._pidfd = None
@@ -277,36 +275,40 @@ class _PlainSandboxed(Sandboxed):
         if self.popen.poll() is None:  # once reaped, its pid (the group's id) may be reused
             os.killpg(self.popen.pid, signal.SIGKILL)
         # A process that left the process group (setsid) is still in the pids cgroup, or in the
-        # sandbox's user namespace: kill what is found there until nothing is, since a dying fork
-        # bomb may still fork once more.
+        # sandbox's user namespace.
         if self.group is not None:
             self.group.kill()
-        while self._namespace is not None and _kill_namespace("user", self._namespace):
-            time.sleep(0.001)
+        if self._namespace is not None:
+            _kill_namespace("user", self._namespace)
         self.popen.wait()
         if self.group is not None:
             self.group.remove()
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
-def _kill_namespace(kind: str, namespace: str) -> int:
+def _kill_namespace(kind: str, namespace: str) -> None:
     """SIGKILL every live process in the ``kind`` namespace ``namespace`` (as ``/proc/PID/ns/KIND``
-    names it); how many were found."""
-    found = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.readlink(f"/proc/{entry}/ns/{kind}") != namespace:
+    names it), again until none is found (a dying fork bomb may fork once more), for at most
+    ``KILL_TIMEOUT``: a process stuck in the kernel cannot be waited for."""
+    deadline = time.monotonic() + KILL_TIMEOUT
+    while time.monotonic() < deadline:
+        found = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
                 continue
-            with open(f"/proc/{entry}/stat", "rb") as file:
-                if file.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                    continue  # a zombie is already dead: its parent has yet to reap it
-            os.kill(int(entry), signal.SIGKILL)
-            found += 1
-        except (OSError, IndexError):
-            pass  # it exited meanwhile, or it is a process we may not inspect, so not one of ours
-    return found
+            try:
+                if os.readlink(f"/proc/{entry}/ns/{kind}") != namespace:
+                    continue
+                with open(f"/proc/{entry}/stat", "rb") as file:
+                    if file.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                        continue  # a zombie is already dead: its parent has yet to reap it
+                os.kill(int(entry), signal.SIGKILL)
+                found += 1
+            except (OSError, IndexError):
+                pass  # it exited meanwhile, or it is a process we may not inspect, so not one of ours
+        if not found:
+            return
+        time.sleep(0.001)
 
 
 BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (BwrapBackend(), ProcessBackend())}

@@ -15,6 +15,8 @@ import secrets
 import signal
 import time
 
+KILL_TIMEOUT = 10.0  # for a sandbox's processes to die; only one stuck in the kernel takes long
+
 
 @functools.cache
 def pids_root() -> str | None:
@@ -74,8 +76,10 @@ class PidsCgroup:
             file.write(str(pid))
 
     def kill(self) -> None:
-        """SIGKILL every process in the group, until none is left (a fork bomb forks meanwhile)."""
-        while pids := self._pids():
+        """SIGKILL every process in the group, until none is left (a fork bomb forks meanwhile), for
+        at most ``KILL_TIMEOUT``: a process stuck in the kernel cannot be waited for."""
+        deadline = time.monotonic() + KILL_TIMEOUT
+        while (pids := self._pids()) and time.monotonic() < deadline:
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
