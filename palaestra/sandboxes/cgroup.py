@@ -16,6 +16,7 @@ import signal
 import time
 
 KILL_TIMEOUT = 10.0  # for a sandbox's processes to die; only one stuck in the kernel takes long
+STALE_AFTER = 60.0  # seconds after which an empty group is taken for one a dead process left
 
 
 @functools.cache
@@ -42,7 +43,8 @@ def pids_root() -> str | None:
         try:
             os.makedirs(root, exist_ok=True)
             for stale in os.scandir(root):  # left by a process that died; a live sandbox's is busy
-                if stale.is_dir():
+                # (one made a moment ago may not have its first process yet: leave it alone)
+                if stale.is_dir() and stale.stat().st_mtime < time.time() - STALE_AFTER:
                     with contextlib.suppress(OSError):
                         os.rmdir(stale.path)
             if kind == "cgroup2":

@@ -1,12 +1,12 @@
 """The program that runs inside a sandbox: it sets the limits, then runs the agent's code.
 
-The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox <fd> <this, compiled>`` and
-speaks to it in frames (a 4-byte big-endian length, then the message): fd 0 brings requests in
-``marshal`` form (the host is trusted), fd ``<fd>`` takes replies in JSON (the host must not trust
-the sandbox, and ``marshal`` is not safe against crafted data). The agent's code runs in this
-very process, so a cell costs no process start; its stdout and stderr are the process's own fds
-1 and 2, read by the host, and each cell ends them with a marker so the host knows that it has
-all of a cell's output.
+The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <fd> <this
+module, compiled>`` and speaks to it in frames (a 4-byte big-endian length, then the message): fd 0
+brings requests in ``marshal`` form (the host is trusted), fd ``<fd>`` takes replies in JSON (the
+host must not trust the sandbox, and ``marshal`` is not safe against crafted data). The agent's code
+runs in this very process, so a cell costs no process start; its stdout and stderr are the process's
+own fds 1 and 2, read by the host, and each cell ends them with a marker so the host knows that it
+has all of a cell's output.
 
 It imports nothing from palaestra (the package is not mounted in the sandbox) and only the
 standard library, since it runs before the environment's ``site-packages`` is on the path; and as

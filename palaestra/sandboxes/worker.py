@@ -111,7 +111,9 @@ class Worker:
         self._replies_eof = False
         read, write = os.pipe()
         try:
-            argv = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, "palaestra-sandbox", str(write), INSIDE]
+            # The name says, in ps, whose sandbox a process is (forks keep their parent's).
+            name = f"palaestra-sandbox-of-{os.getpid()}"
+            argv = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, name, str(write), INSIDE]
             self.sandboxed = backend.start(argv, limits, (write,))
         except BaseException:
             os.close(read)

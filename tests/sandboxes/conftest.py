@@ -6,11 +6,14 @@ import pytest
 from palaestra.sandboxes import available_backends
 from palaestra.sandboxes.backends import BACKENDS
 
-MARK = b"palaestra-sandbox"  # in the command line of every sandboxed worker (and of bwrap)
+# In the command line of every worker this process starts (and of its bwrap): other processes'
+# sandboxes (tests running in parallel) are not this one's to count.
+MARK = f"palaestra-sandbox-of-{os.getpid()}\0".encode()
 
 
 def sandbox_processes() -> set[int]:
-    """Live processes of a sandbox: the worker's command line, which forks keep, names them."""
+    """Live processes of this process's sandboxes: the worker's command line, which forks keep,
+    names them."""
     found = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
