@@ -14,17 +14,16 @@ LEGEND = "Legend: Y your head, y your body, E enemy head, e enemy body, A apple,
 
 def status(world: SnakeWorld, coords: list[str]) -> str:
     """Both snakes and the apples in words; ``coords`` names each cell (``GridText.coords``)."""
-    lines = [
+    you = (
         f"You: head at {coords[world.snake[0]]}, heading {DIRECTIONS[world.heading]}, "
-        f"length {len(world.snake)}{'' if world.alive else ', dead'}.",
-    ]
+        f"length {len(world.snake)}{'' if world.alive else ', dead'}.\n"
+    )
     if world.other:
-        lines.append(f"Enemy: head at {coords[world.other[0]]}, length {len(world.other)}.")
-    elif world.opponent != "none":
-        lines.append("Enemy: dead.")
+        enemy = f"Enemy: head at {coords[world.other[0]]}, length {len(world.other)}.\n"
+    else:
+        enemy = "" if world.opponent == "none" else "Enemy: dead.\n"
     apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-    lines.append(f"Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}.")
-    return "\n".join(lines)
+    return f"{you}{enemy}Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}."
 
 
 def make_tiles(cell: int) -> np.ndarray:
