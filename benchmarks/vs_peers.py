@@ -2,7 +2,7 @@
 
 Run (after ``pip install -e ".[bench]"``, which installs textarena, gem-llm and matplotlib)::
 
-    .venv/bin/python benchmarks/vs_peers.py                      # 3 rounds of 1 s per env and game
+    .venv/bin/python benchmarks/vs_peers.py                      # 3 s of play per env, in 15 turns
     .venv/bin/python benchmarks/vs_peers.py --plot docs/vs_peers.png
 
 The method (docs/benchmarks.md says more):
@@ -27,9 +27,10 @@ The method (docs/benchmarks.md says more):
   off the clock: a move that changes the 2048 board, a Sokoban move not blocked by a wall or box, a
   hidden Minesweeper cell. Minesweeper is played with reveals only, since the peers' flags differ
   (a toggle in GEM, none in TextArena).
-- The projects are measured in turn, ``--rounds`` times, in one process; each figure is the best of
-  its rounds (the least disturbed by other processes), and the ratio divides palaestra's figure by
-  the faster peer's, both measured in the same run.
+- The projects of a game are played in one process, in turns: ``--rounds`` rounds in which each
+  plays ``--seconds / --rounds`` seconds, going on with its episode where it stopped. A shared
+  machine's load changes from second to second; in short turns the projects share its ups and
+  downs, so the ratio (palaestra's figure over the faster peer's) holds better than the figures.
 
 palaestra's envs are then measured again at their default difficulty, and the vision variants
 (256x256 RGB images) the same way.
@@ -88,26 +89,40 @@ class Measurement:
         return self.ticks / self.seconds
 
 
-def measure(runner: Runner, seconds: float, seed: int = 0) -> Measurement:
-    """Play random legal actions for ``seconds`` of time inside the env, whole episodes and resets counted."""
-    choose = random.Random(seed).choice
-    clock = time.perf_counter
-    ticks = episodes = 0
-    start = clock()
-    runner.start(0)
-    inside = clock() - start
-    while inside < seconds:
-        action = choose(runner.legal())
-        start = clock()
-        over, tick = runner.move(action)
-        inside += clock() - start
-        ticks += tick
-        if over:
-            episodes += 1
-            start = clock()
-            runner.start(episodes)
-            inside += clock() - start
-    return Measurement(ticks, episodes, inside)
+class Play:
+    """Random legal play of one runner that can stop and go on, whole episodes and resets counted.
+
+    Only the runner's ``start`` and ``move`` are timed; picking the action is the driver's work.
+    """
+
+    def __init__(self, runner: Runner, seed: int = 0):
+        self.runner = runner
+        self.choose = random.Random(seed).choice
+        self.result = Measurement(0, 0, 0.0)
+        self._timed(runner.start, 0)
+
+    def _timed(self, call: Callable, argument: object):
+        start = time.perf_counter()
+        value = call(argument)
+        self.result.seconds += time.perf_counter() - start
+        return value
+
+    def play(self, seconds: float) -> Measurement:
+        """Play on for ``seconds`` more of time inside the env; returns the totals so far."""
+        runner, result = self.runner, self.result
+        until = result.seconds + seconds
+        while result.seconds < until:
+            over, tick = self._timed(runner.move, self.choose(runner.legal()))
+            result.ticks += tick
+            if over:
+                result.episodes += 1
+                self._timed(runner.start, result.episodes)
+        return result
+
+
+def measure(runner: Runner, seconds: float) -> Measurement:
+    """Random legal play of ``runner`` for ``seconds`` of time inside the env."""
+    return Play(runner).play(seconds)
 
 
 # -- palaestra -----------------------------------------------------------------------------------
@@ -371,21 +386,25 @@ VISION_IDS = [
 ]
 
 
-def _measured(make: Callable[[], Runner | None] | None, seconds: float) -> Measurement | str:
+def _made(make: Callable[[], Runner | None] | None) -> Runner | str:
+    """The runner, or why there is none."""
     if make is None:
         return "no such game"
     try:
         runner = make()
     except Exception as err:  # noqa: BLE001 - a broken peer is reported, not fatal
         return f"error: {type(err).__name__}: {err}"[:60]
-    if runner is None:
-        return "not registered"
-    return measure(runner, seconds)
+    return "not registered" if runner is None else runner
+
+
+def _measured(make: Callable[[], Runner | None] | None, seconds: float) -> Measurement | str:
+    made = _made(make)
+    return made if isinstance(made, str) else measure(made, seconds)
 
 
 @dataclass
 class Result:
-    """One game's figures: per project, the best rate of the rounds (or why there is none)."""
+    """One game's figures: per project, its rate over all its turns (or why there is none)."""
 
     game: Game
     rates: dict[str, float | str]
@@ -400,28 +419,26 @@ class Result:
 
 
 def compare(game: Game, seconds: float, rounds: int) -> Result:
-    """Measure the three projects on ``game`` in turn, ``rounds`` times; keep each one's best round.
+    """Play the three projects on ``game`` in turn, ``rounds`` times for ``seconds / rounds`` each.
 
-    Other processes on the machine only ever slow a measurement down, so the best of a few rounds is
-    the least disturbed one (as ``timeit`` takes the fastest of its repeats), for every project alike.
+    The machine's load changes from second to second; cut into short turns, the projects share
+    its ups and downs, so their ratio holds even where the figures themselves drift.
     """
-    makers = game.runners()
-    measured: dict[str, list[Measurement]] = {name: [] for name in PROJECTS}
+    plays: dict[str, Play] = {}
     rates: dict[str, float | str] = {}
+    for name, make in game.runners().items():
+        made = _made(make)
+        if isinstance(made, str):
+            rates[name] = made
+        else:
+            plays[name] = Play(made)
     for _ in range(rounds):
-        for name in PROJECTS:
-            if name in rates:  # no such game, or an error: reported once
-                continue
-            result = _measured(makers[name], seconds)
-            if isinstance(result, str):
-                rates[name] = result
-            else:
-                measured[name].append(result)
+        for play in plays.values():
+            play.play(seconds / rounds)
     per_episode = {}
-    for name, runs in measured.items():
-        if runs:
-            rates[name] = max(run.rate for run in runs)
-            per_episode[name] = sum(run.ticks for run in runs) / max(sum(run.episodes for run in runs), 1)
+    for name, play in plays.items():
+        rates[name] = play.result.rate
+        per_episode[name] = play.result.ticks / max(play.result.episodes, 1)
     return Result(game, {name: rates[name] for name in PROJECTS}, per_episode)
 
 
@@ -466,8 +483,8 @@ def plot(results: list[Result], path: Path, caption: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=1.0, help="seconds of play per env and round")
-    parser.add_argument("--rounds", type=int, default=3, help="times each env is measured, in turn")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds of play per env")
+    parser.add_argument("--rounds", type=int, default=15, help="turns the play of each env is cut into")
     parser.add_argument("--plot", type=Path, metavar="PATH", help="write a PNG bar chart of the comparison")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")  # the peers warn about their own settings on every make
@@ -481,8 +498,8 @@ def main() -> None:
     versions = {name: _version(name) for name in ("palaestra", "textarena", "gem-llm")}
     machine = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
     print(
-        f"world ticks/s, random legal actions, resets counted, best of {args.rounds} rounds of "
-        f"{args.seconds:g} s per env ({machine}; "
+        f"world ticks/s, random legal actions, resets counted, {args.seconds:g} s of play per env in "
+        f"{args.rounds} turns taken in rotation ({machine}; "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
         + ")\n"
     )
