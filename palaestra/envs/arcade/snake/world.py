@@ -305,11 +305,11 @@ class SnakeWorld:
 
     def state_bytes(self) -> bytes:
         """Canonical bytes of everything that decides the future: board, body orders, headings, count."""
-        return b"|".join(
+        return b"|".join(  # join takes the grid and the arrays as they are, with no copy to bytes first
             (
-                bytes(self.grid),
-                array("H", self.snake).tobytes(),
-                array("H", self.other).tobytes(),
+                self.grid,
+                array("H", self.snake),
+                array("H", self.other),
                 bytes((self.heading, self.other_heading, self.alive, self.apples_eaten % 256)),
             )
         )
