@@ -473,7 +473,10 @@ def plot(results: list[Result], path: Path, caption: str) -> None:
     ax.set_ylim(top=max(r for res in results for r in res.rates.values() if isinstance(r, float)) * 6)
     ax.set_xticks(range(len(results)), [f"{r.game.name}\n{r.game.setting}" for r in results], fontsize=8)
     ax.set_ylabel("world ticks per second (log scale)")
-    ax.set_title("palaestra vs TextArena and GEM: random legal play, resets included", fontsize=10)
+    ax.set_title(
+        "World ticks/s of random legal play, resets included (in bold: palaestra / the faster peer)",
+        fontsize=9,
+    )
     ax.legend(loc="upper right", fontsize=8, ncols=3)
     fig.text(0.01, 0.01, caption, fontsize=6, color="#555555")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
