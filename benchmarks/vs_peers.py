@@ -3,7 +3,7 @@
 Run (after ``pip install -e ".[bench]"``, which installs textarena, gem-llm and matplotlib)::
 
     .venv/bin/python benchmarks/vs_peers.py                      # 3 s of play per env, in 15 turns
-    .venv/bin/python benchmarks/vs_peers.py --plot docs/vs_peers.png
+    .venv/bin/python benchmarks/vs_peers.py --plot docs/benchmarks-vs-peers.png
 
 The method (docs/benchmarks.md says more):
 
