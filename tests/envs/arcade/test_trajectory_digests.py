@@ -1,11 +1,12 @@
 """The arcade games' trajectories stay byte for byte what they were when their hot paths were optimized.
 
 Each case plays seeded episodes with actions drawn by a seeded ``random.Random``: mostly legal ones
-from ``info["valid_actions"]``, some the expert's, some invalid text. Every observation (the text,
-or the image of a Vision id), reward, end flag and info (but the instructions, which are the task's
-wording and not its state) goes into one SHA-256 digest, which must equal the one recorded with the
-code before the optimization (commit 1be7a93). A change that alters a game's text or rules on purpose
-records new digests: ``python tests/envs/arcade/test_trajectory_digests.py`` prints them.
+from ``info["valid_actions"]`` (the expert's where there is no such list), some the expert's, some
+invalid text. Every observation (the text, or the image of a Vision id), reward, end flag and info
+(but the instructions, which are the task's wording and not its state) goes into one SHA-256
+digest, which must equal the one recorded with the code before the optimization (commit 1be7a93).
+A change that alters a game's text or rules on purpose records new digests:
+``python tests/envs/arcade/test_trajectory_digests.py`` prints them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ CASES = {  # id -> (env id, kwargs, steps)
     "minesweeper-vs-peers": ("Minesweeper-Text-v0", {"width": 8, "height": 8, "mines": 10}, 400),
     "minesweeper-wide": ("Minesweeper-Text-v0", {"width": 12, "height": 5, "mines": 9}, 300),
     "minesweeper-vision": ("Minesweeper-Vision-v0", {"image_size": 64}, 150),
+    # the other games that draw their text with grid.GridText
+    "snake-decision": ("SnakeDecision-Text-v0", {}, 200),
+    "tetris": ("Tetris-Text-v0", {}, 300),
 }
 DIGESTS = {  # recorded with the code of commit 1be7a93
     "snake-vs-peers": "cd1997b5471357d6777139fbe926c2aa0bb4585e89986edefd0084284487ce2f",
@@ -49,6 +53,8 @@ DIGESTS = {  # recorded with the code of commit 1be7a93
     "minesweeper-vs-peers": "fc58c41ebd622c8cc6f7d249a920e53ef8c83b92cd13a92cad901ee34e0419c5",
     "minesweeper-wide": "c470eb73bbd6be7fae9cabd8032f1d78d1920973f92b8510cb15179ce5965242",
     "minesweeper-vision": "ff1d6aa47f2ab0c843ab48774c684cd129d753dc8c44bf08a5ff5866b628194d",
+    "snake-decision": "859417940a0d907b0d58f5059afa5c2ffee0148d1ee4b242fa2569fffe905df3",
+    "tetris": "1d2dd795d30538ee11c7caec3cc195678e0a02b15a3aac90acba6e2042bdb9d6",
 }
 
 
@@ -72,12 +78,13 @@ def trajectory_digest(env_id: str, kwargs: dict, steps: int) -> str:
     record(obs, info)
     for _ in range(steps):
         roll = choose.random()
+        legal = info.get("valid_actions")  # None where the actions are not a finite list: the expert plays
         if roll < 0.1:
             action = choose.choice(INVALID)
-        elif roll < 0.2:
+        elif roll < 0.2 or legal is None:
             action = env.unwrapped.expert_action()
         else:
-            action = choose.choice(info["valid_actions"] or INVALID)
+            action = choose.choice(legal or INVALID)
         obs, reward, terminated, truncated, info = env.step(action)
         record(obs, reward, terminated, truncated, info)
         if terminated or truncated:
