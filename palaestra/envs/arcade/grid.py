@@ -53,6 +53,10 @@ def parse_move(text: str, moves: dict[str, int] = MOVES) -> int:
 class GridText:
     """Draws a grid of one-byte cell codes (row-major) as text with column and row numbers.
 
+    The text's fixed parts (numbers, spaces, line breaks) are laid out once in a buffer; a grid is
+    drawn by translating its codes to symbols and copying each row's into place, one slice
+    assignment per row.
+
     Args:
         width, height: the grid's size in cells.
         symbols: one character per cell code.
@@ -62,13 +66,19 @@ class GridText:
         self.width, self.height = width, height
         self._translate = bytes(ord(symbols.get(code, "?")) for code in range(256))
         label = len(str(height - 1))
-        self.header = " " * (label + 2) + " ".join(str(x % 10) for x in range(width))
-        self.prefixes = [f"{y:>{label}}  " for y in range(height)]
+        header = " " * (label + 2) + " ".join(str(x % 10) for x in range(width))
+        rows = [f"{y:>{label}}  " + " ".join("?" * width) for y in range(height)]
+        self._buffer = bytearray(header + "\n" + "\n".join(rows), "ascii")
+        self._rows = []  # per row: (the places of its symbols in the text, its cells in the grid)
+        start = len(header) + 1 + label + 2
+        for y in range(height):
+            self._rows.append((slice(start, start + 2 * width - 1, 2), slice(y * width, (y + 1) * width)))
+            start += len(rows[0]) + 1
         # "(x, y)" of each cell, for the status lines that name cells
         self.coords = [f"({cell % width}, {cell // width})" for cell in range(width * height)]
 
     def board(self, grid: bytes | bytearray) -> str:
-        spaced = " ".join(grid.translate(self._translate).decode("ascii"))
-        step = 2 * self.width
-        rows = [prefix + spaced[y * step : y * step + step - 1] for y, prefix in enumerate(self.prefixes)]
-        return self.header + "\n" + "\n".join(rows)
+        symbols, text = grid.translate(self._translate), self._buffer
+        for place, cells in self._rows:
+            text[place] = symbols[cells]
+        return text.decode("ascii")

@@ -45,7 +45,7 @@ def max_exponent(size: int) -> int:
 
 
 class BoardText:
-    """Renders boards of one size: each exponent's cell text is formatted once."""
+    """Renders boards of one size: each exponent's cell text is formatted once, each row's text once."""
 
     def __init__(self, size: int):
         self.size = size
@@ -55,18 +55,18 @@ class BoardText:
         self.header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
         self.prefixes = [f"{y:>{label}}" for y in range(size)]
         self._lines = itemgetter(*(slice(y * size, (y + 1) * size) for y in range(size)))
-        self._rows: dict[bytes, str] = {}  # a row's exponents -> its text; rows recur across boards
+        # per row y: its exponents -> its text, number included; rows recur across boards
+        self._rows: list[dict[bytes, str]] = [{} for _ in range(size)]
 
     def board(self, world: Game2048World) -> str:
-        known = self._rows
         rows = [self.header]
-        for prefix, line in zip(self.prefixes, self._lines(world.board)):
+        for y, (known, line) in enumerate(zip(self._rows, self._lines(world.board))):
             text = known.get(line)
             if text is None:
-                if len(known) >= _MAX_KNOWN_ROWS:
+                if len(known) >= _MAX_KNOWN_ROWS // self.size:  # bounds the texts kept in all
                     known.clear()
-                text = known[line] = "".join([self.cells[v] for v in line])
-            rows.append(prefix + text)
+                text = known[line] = self.prefixes[y] + "".join([self.cells[v] for v in line])
+            rows.append(text)
         return "\n".join(rows)
 
 

@@ -29,20 +29,19 @@ def status(world: SnakeWorld, coords: list[str] | None = None) -> str:
     def head_at(cell: int) -> str:
         return f"head at {coords[cell]}, " if coords else ""
 
-    lines = [
+    you = (
         f"You: {head_at(world.snake[0])}heading {DIRECTIONS[world.heading]}, "
-        f"length {len(world.snake)}{'' if world.alive else ', dead'}.",
-    ]
+        f"length {len(world.snake)}{'' if world.alive else ', dead'}.\n"
+    )
     if world.other:
-        lines.append(f"Enemy: {head_at(world.other[0])}length {len(world.other)}.")
-    elif world.opponent != "none":
-        lines.append("Enemy: dead.")
+        enemy = f"Enemy: {head_at(world.other[0])}length {len(world.other)}.\n"
+    else:
+        enemy = "" if world.opponent == "none" else "Enemy: dead.\n"
     eaten = f"Eaten: {world.apples_eaten} of {world.target_apples}."
     if coords:
         apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-        eaten = f"Apples at: {apples}. {eaten}"
-    lines.append(eaten)
-    return "\n".join(lines)
+        return f"{you}{enemy}Apples at: {apples}. {eaten}"
+    return f"{you}{enemy}{eaten}"
 
 
 def make_tiles(cell: int) -> np.ndarray:

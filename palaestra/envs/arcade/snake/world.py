@@ -68,6 +68,26 @@ def _neighbour_table(size: int) -> tuple[tuple[int | None, ...], ...]:
     return tuple(table)
 
 
+class _Distances(dict):
+    """cell -> the Manhattan distance from it to every cell of the board (bytes), worked out on first use."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, cell: int) -> bytes:
+        size = self.size
+        x, y = cell % size, cell // size
+        row = self[cell] = bytes(abs(x - c % size) + abs(y - c // size) for c in range(size * size))
+        return row
+
+
+@functools.cache
+def _distance_table(size: int) -> _Distances:
+    """The distances between cells of a board of ``size`` (at most 98 at the largest size, so a byte each)."""
+    return _Distances(size)
+
+
 class SnakeWorld:
     """The board and both snakes. ``rng`` is the env's ``np_random``; nothing else draws randomness."""
 
@@ -80,6 +100,7 @@ class SnakeWorld:
         self.target_apples = target_apples
         self.rng = rng
         self.neighbours = _neighbour_table(size)
+        self.distances = _distance_table(size)
         self.grid = bytearray(size * size)
         self.snake: deque[int] = deque()
         self.other: deque[int] = deque()
@@ -110,6 +131,7 @@ class SnakeWorld:
         world.size, world.opponent, world.target_apples = size, opponent, target_apples
         world.rng = rng if rng is not None else np.random.default_rng(0)
         world.neighbours = _neighbour_table(size)
+        world.distances = _distance_table(size)
         world.grid = bytearray(size * size)
         world.snake = deque(y * size + x for x, y in snake)
         world.other = deque(y * size + x for x, y in other)
@@ -153,88 +175,104 @@ class SnakeWorld:
 
     def step(self, direction: int) -> tuple[int, bool]:
         """Move both snakes; the agent's way is ``direction``. Returns (apples the agent ate, agent died)."""
-        other_alive = bool(self.other)
-        other_dir = self._opponent_move() if other_alive else UP
-        agent_target = self.neighbour(self.snake[0], direction)
-        other_target = self.neighbour(self.other[0], other_dir) if other_alive else None
-        agent_dies = self.is_deadly(direction)
-        other_dies = other_alive and self.is_deadly(other_dir, for_agent=False)
-        if other_alive and agent_target is not None and agent_target == other_target:
-            agent_dies = other_dies = True
+        grid, neighbours, snake, other = self.grid, self.neighbours, self.snake, self.other
+        # A move is deadly off the board or into a snake, but for the mover's own tail tip (see is_deadly).
+        agent_target = neighbours[snake[0]][direction]
+        agent_dies = agent_target is None or (grid[agent_target] >= HEAD and agent_target != snake[-1])
+        if other:
+            other_dir = self._opponent_move()
+            other_target = neighbours[other[0]][other_dir]
+            other_dies = other_target is None or (grid[other_target] >= HEAD and other_target != other[-1])
+            if agent_target is not None and agent_target == other_target:
+                agent_dies = other_dies = True
 
         eaten = 0
         if agent_dies:
             self.alive = False
         else:
-            eaten = self._advance(self.snake, agent_target, HEAD, BODY)
+            eaten = self._advance(snake, agent_target, HEAD, BODY)
             self.heading = direction
             self.apples_eaten += eaten
-        if other_alive:
+        if other:
             if other_dies:
-                for cell in self.other:
-                    self.grid[cell] = EMPTY
-                self.other.clear()
+                for cell in other:
+                    grid[cell] = EMPTY
+                other.clear()
             else:
-                self._advance(self.other, other_target, OTHER_HEAD, OTHER_BODY)
+                self._advance(other, other_target, OTHER_HEAD, OTHER_BODY)
                 self.other_heading = other_dir
         return eaten, agent_dies
 
     def _advance(self, body: deque[int], target: int, head_code: int, body_code: int) -> int:
-        ate = self.grid[target] == APPLE
+        grid = self.grid
+        ate = grid[target] == APPLE
         if ate:
             self.apples.remove(target)
         else:
-            self.grid[body.pop()] = EMPTY
-        self.grid[body[0]] = body_code
+            grid[body.pop()] = EMPTY
+        grid[body[0]] = body_code
         body.appendleft(target)
-        self.grid[target] = head_code
+        grid[target] = head_code
         if ate:
             self._spawn_apple()
         return int(ate)
 
     # -- the opponent's policies ----------------------------------------------------------------
     def _opponent_move(self) -> int:
-        safe = [d for d in range(4) if not self.is_deadly(d, for_agent=False)]
+        safe = self._safe_moves_of_other()
         if not safe:
             return self.other_heading
         if self.opponent == "random":
             return safe[self._randint(len(safe))]
         return self.greedy_move(safe)
 
+    def _safe_moves_of_other(self) -> list[int]:
+        """The opponent's moves that are not deadly (as ``is_deadly(d, for_agent=False)``), in order."""
+        grid, other = self.grid, self.other
+        tail = other[-1]
+        return [
+            d
+            for d, target in enumerate(self.neighbours[other[0]])
+            if target is not None and (grid[target] < HEAD or target == tail)
+        ]
+
     def greedy_move(self, safe: list[int] | None = None) -> int:
         """The greedy opponent's move: the safe move that brings its head closest to an apple
         (ties: first in DIRECTIONS). Deterministic, so an expert can predict it."""
         if safe is None:
-            safe = [d for d in range(4) if not self.is_deadly(d, for_agent=False)]
+            safe = self._safe_moves_of_other()
         if not safe:
             return self.other_heading
         if not self.apples:
             return safe[0]
-        head = self.other[0]
-        return min(safe, key=lambda d: self._distance_to_apple(self.neighbour(head, d)))
-
-    def _distance_to_apple(self, cell: int) -> int:
-        x, y = cell % self.size, cell // self.size
-        return min(abs(x - a % self.size) + abs(y - a // self.size) for a in self.apples)
+        targets, distances, apples = self.neighbours[self.other[0]], self.distances, self.apples
+        best, best_distance = safe[0], None
+        for d in safe:
+            to = distances[targets[d]]
+            distance = min([to[a] for a in apples])
+            if best_distance is None or distance < best_distance:
+                best, best_distance = d, distance
+        return best
 
     # -- set-up ---------------------------------------------------------------------------------
     def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
         """A straight snake of START_LENGTH on free cells, heading away from its body."""
+        grid, neighbours = self.grid, self.neighbours
         while True:
             heading = self._randint(4)
             back = (heading + 2) % 4
-            cell = self._randint(self.size * self.size)
+            cell = self._randint(len(grid))
             cells = [cell]
             for _ in range(START_LENGTH - 1):
-                nxt = self.neighbour(cells[-1], back)
+                nxt = neighbours[cells[-1]][back]
                 if nxt is None:
                     break
                 cells.append(nxt)
-            ahead = self.neighbour(cell, heading)
+            ahead = neighbours[cell][heading]
             if (
                 len(cells) == START_LENGTH
                 and ahead is not None
-                and all(self.grid[c] == EMPTY for c in (*cells, ahead))
+                and all(grid[c] == EMPTY for c in (*cells, ahead))
             ):
                 break
         body.extend(cells)
@@ -267,11 +305,11 @@ class SnakeWorld:
 
     def state_bytes(self) -> bytes:
         """Canonical bytes of everything that decides the future: board, body orders, headings, count."""
-        return b"|".join(
+        return b"|".join(  # join takes the grid and the arrays as they are, with no copy to bytes first
             (
-                bytes(self.grid),
-                array("H", self.snake).tobytes(),
-                array("H", self.other).tobytes(),
+                self.grid,
+                array("H", self.snake),
+                array("H", self.other),
                 bytes((self.heading, self.other_heading, self.alive, self.apples_eaten % 256)),
             )
         )
