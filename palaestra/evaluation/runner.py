@@ -88,10 +88,8 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def failed_record(
-    task: EpisodeTask, suite_id: str, suite_version: str, error: str, seconds: float = 0.0
-) -> EpisodeRecord:
-    """The record of an episode that produced nothing to score (its ``error`` says why)."""
+def failed_record(task: EpisodeTask, suite_id: str, suite_version: str, error: str) -> EpisodeRecord:
+    """The record of an episode whose worker was lost before it reported (its ``error`` says why)."""
     return EpisodeRecord(
         suite=suite_id,
         suite_version=suite_version,
@@ -104,7 +102,7 @@ def failed_record(
         steps=0,
         invalid_actions=0,
         tokens={},
-        seconds=seconds,
+        seconds=0.0,
         error=error,
         task_id=task.task_id,
     )
@@ -246,9 +244,6 @@ async def play_episode(
         except Exception as failure:  # an agent failure: recorded, the run goes on
             error = _describe(failure)
         break
-    seconds = round(time.monotonic() - started, 6)
-    if error is not None and not episode.trajectory:
-        return failed_record(task, suite_id, suite_version, error, seconds)
     info = episode.info
     usage = getattr(episode.agent, "usage", None) or {}
     score = float(info.get(keys.SCORE, 0.0)) if error is None else 0.0
@@ -264,7 +259,7 @@ async def play_episode(
         steps=len(episode.trajectory),
         invalid_actions=episode.invalid,
         tokens={str(k): int(v) for k, v in usage.items()},
-        seconds=seconds,
+        seconds=round(time.monotonic() - started, 6),
         error=error,
         trajectory=episode.trajectory,
         task_id=info.get(keys.TASK_ID, task.task_id),
