@@ -169,3 +169,46 @@ def test_an_id_whose_extra_is_missing_is_skipped_with_the_install_command(regist
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     results = run_checks(env_id)
     assert all(r.skipped and r.message == "skipped: pip install 'palaestra[babyai]'" for r in results)
+
+
+class Parrot(TextEnv):
+    """A free-text env with no action list and no expert (like a dialogue turn): any text is a legal
+    action; the episode is won by a reply that says please, after three turns at most."""
+
+    free_text_actions = True
+
+    def _new_episode(self, options):
+        self.name = ("Polly", "Kiwi", "Mango", "Rio")[int(self.np_random.integers(4))]
+        self.heard = []
+
+    def _parse(self, text):
+        if not text.strip():
+            raise ActionError("say something")
+        return text
+
+    def _advance(self, action):
+        self.heard.append(action[:50])
+        return float("please" in action.lower()), "please" in action.lower() or len(self.heard) >= 3
+
+    def _describe(self):
+        return f"{self.name} the parrot heard: {self.heard[-1] if self.heard else 'nothing yet'}"
+
+    def _instructions(self):
+        return "Talk to the parrot; it answers a polite request. Example: <action>please, a cracker</action>"
+
+    def _state_bytes(self):
+        return "\x00".join([self.name, *self.heard]).encode("utf-8", "surrogatepass")
+
+    def _outcome(self):
+        won = any("please" in h.lower() for h in self.heard)
+        return won, float(won)
+
+
+def test_a_free_text_env_without_actions_or_expert_passes_every_check():
+    register_env("Parrot-Text-v0", Parrot, family="test", summary="talk", max_episode_steps=10)
+    try:
+        for check in CHECKS.values():
+            check("Parrot-Text-v0")
+    finally:
+        gym.registry.pop("Parrot-Text-v0")
+        _CATALOGUE.pop("Parrot-Text-v0")
