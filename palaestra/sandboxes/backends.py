@@ -140,10 +140,11 @@ class BwrapBackend(Backend):
         for path in ("/etc/ld.so.cache", "/etc/localtime"):
             if os.path.exists(path):
                 argv += ["--ro-bind", path, path]
-        for path in _python_paths():
-            argv += ["--ro-bind", path, path]
         argv += ["--proc", "/proc", "--dev", "/dev"]
         argv += ["--size", size, "--tmpfs", self.WORK_DIR, "--size", size, "--tmpfs", "/tmp"]
+        # After the tmpfs mounts: a Python environment under /tmp (a checkout there) stays visible.
+        for path in _python_paths():
+            argv += ["--ro-bind", path, path]
         argv += ["--remount-ro", "/", "--chdir", self.WORK_DIR]
         return argv
 

@@ -139,3 +139,14 @@ def test_nasty_code_is_the_code_s_error_not_the_host_s(backend, code, error):
 
 def test_a_megabyte_of_code_runs(backend):
     assert run("x = 1\n" * 170_000 + "print(x)", backend=backend).stdout == "1\n"
+
+
+def test_a_python_environment_under_tmp_is_bound_over_the_sandbox_tmpfs(monkeypatch):
+    # CI clones the repository into a temporary folder: its .venv under /tmp must not be hidden by
+    # the sandbox's own /tmp (bwrap applies mounts in order, so the bind must come after the tmpfs).
+    from palaestra.sandboxes import backends
+
+    monkeypatch.setattr(backends, "_python_paths", lambda: ["/tmp/checkout/.venv"])
+    argv = backends.BwrapBackend().argv(Limits(), info_fd=3)
+    pairs = list(zip(argv, argv[1:]))
+    assert pairs.index(("--ro-bind", "/tmp/checkout/.venv")) > pairs.index(("--tmpfs", "/tmp"))
