@@ -25,6 +25,8 @@ _MOVE_NAMES = {
     for legal in combinations(range(4), count)
 }
 _LEGAL_TEXT = {legal: ", ".join(names) or "none (game over)" for legal, names in _MOVE_NAMES.items()}
+# The end of a text board's observation, by the legal moves.
+_LEGEND_AND_LEGAL = {legal: f"{view.LEGEND}\nLegal moves: {text}." for legal, text in _LEGAL_TEXT.items()}
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 4, "target": 256},
@@ -109,7 +111,7 @@ class Game2048Env(TextEnv):
         return w.won, min(1.0, w.max_exponent / w.target_exponent)
 
     def _state_bytes(self) -> bytes:
-        return self.world.state_bytes()
+        return self.world.board  # what world.state_bytes() is, one call less
 
     def valid_actions(self) -> list[str]:
         return list(_MOVE_NAMES[self.world.legal])
@@ -123,13 +125,12 @@ class Game2048Env(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        legal = _LEGAL_TEXT[w.legal]
         status = (
             f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} (target {w.target})."
         )
         if not self.text_board:
-            return f"{status}\nLegal moves: {legal}."
-        return f"{status}\n{self._text.board(w)}\n{view.LEGEND}\nLegal moves: {legal}."
+            return f"{status}\nLegal moves: {_LEGAL_TEXT[w.legal]}."
+        return f"{status}\n{self._text.board(w)}\n{_LEGEND_AND_LEGAL[w.legal]}"
 
     def _instructions(self) -> str:
         s = self.settings

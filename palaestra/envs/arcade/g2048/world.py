@@ -41,23 +41,35 @@ def slide_line(line: bytes) -> tuple[bytes, int]:
 
 
 class _Slides(dict):
-    """line -> (the line slid towards its start, or its end, and the points scored), worked out once."""
+    """line -> the line slid towards its start, or its end, worked out once per line."""
 
     def __init__(self, towards_end: bool):
         super().__init__()
         self.towards_end = towards_end
 
-    def __missing__(self, line: bytes) -> tuple[bytes, int]:
+    def __missing__(self, line: bytes) -> bytes:
         if self.towards_end:
-            slid, points = slide_line(line[::-1])
-            result = slid[::-1], points
+            slid = slide_line(line[::-1])[0][::-1]
         else:
-            result = slide_line(line)
-        self[line] = result
-        return result
+            slid = slide_line(line)[0]
+        self[line] = slid
+        return slid
+
+
+class _Points(dict):
+    """line -> the points a slide of the line scores, worked out once per line.
+
+    Both ways score the same: each run of equal tiles (empty cells aside) makes as many merges
+    whichever end it is slid towards.
+    """
+
+    def __missing__(self, line: bytes) -> int:
+        points = self[line] = slide_line(line)[1]
+        return points
 
 
 _SLIDES = (_Slides(towards_end=False), _Slides(towards_end=True))
+_POINTS = _Points()
 
 
 class _LineMoves(dict):
@@ -72,8 +84,8 @@ class _LineMoves(dict):
         self.towards_start, self.towards_end = towards_start, towards_end
 
     def __missing__(self, line: bytes) -> int:
-        mask = (self.towards_start if _SLIDES[False][line][0] != line else 0) | (
-            self.towards_end if _SLIDES[True][line][0] != line else 0
+        mask = (self.towards_start if _SLIDES[False][line] != line else 0) | (
+            self.towards_end if _SLIDES[True][line] != line else 0
         )
         self[line] = mask
         return mask
@@ -86,29 +98,27 @@ _COLUMN_MOVES = _LineMoves(towards_start=1 << UP, towards_end=1 << DOWN)
 class BoardMove:
     """One direction's move on boards of one size: ``move(board)`` is (the slid board, the points).
 
-    The lines of the move (rows, or columns) are read in one call, slid by table lookups and joined;
-    joined columns are put back in row order by one more call.
+    The lines of the move (rows, or columns) are read in one call and slid by table lookups, all
+    in C (``map`` over the tables); joined columns are the board's transpose, put back in row
+    order by reading their columns in one more call.
     """
 
     def __init__(self, size: int, direction: int):
-        self._slides = _SLIDES[direction in (RIGHT, DOWN)]
+        self._slide = _SLIDES[direction in (RIGHT, DOWN)].__getitem__
+        self._points = _POINTS.__getitem__
         if direction in (LEFT, RIGHT):
             self.lines = itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
-            self._rows_from_columns = None
+            self._transposed = False
         else:
             self.lines = itemgetter(*(slice(k, None, size) for k in range(size)))
-            self._rows_from_columns = itemgetter(*(x * size + y for y in range(size) for x in range(size)))
+            self._transposed = True
 
     def __call__(self, board: bytes) -> tuple[bytes, int]:
-        slides, slid, points = self._slides, [], 0
-        for line in self.lines(board):
-            new, gained = slides[line]
-            slid.append(new)
-            points += gained
-        joined = b"".join(slid)
-        if self._rows_from_columns is not None:
-            joined = bytes(self._rows_from_columns(joined))
-        return joined, points
+        lines = self.lines(board)
+        joined = b"".join(map(self._slide, lines))
+        if self._transposed:
+            joined = b"".join(self.lines(joined))
+        return joined, sum(map(self._points, lines))
 
 
 @lru_cache(maxsize=8)
@@ -135,7 +145,6 @@ class Game2048World:
         self.rng = rng
         self._uniforms: list[float] = []  # drawn from rng in batches, taken from the end
         self.board_moves = board_moves(size)
-        self._cells = range(size * size)
         # Both fetch every row (column) of a board in one call: legality is checked after every move.
         self._rows = self.board_moves[LEFT].lines
         self._columns = self.board_moves[UP].lines
@@ -201,17 +210,18 @@ class Game2048World:
 
     def _spawn(self) -> None:
         board = self.board
-        empty = list(compress(self._cells, board.translate(_IS_EMPTY)))
+        empty = _EMPTY_CELLS[board.translate(_IS_EMPTY)]
         if not empty:
             return
-        cell = empty[int(self._uniform() * len(empty))]
-        tile = _FOUR if self._uniform() < FOUR_PROBABILITY else _TWO
-        self.board = board[:cell] + tile + board[cell + 1 :]
+        uniforms = self._uniforms
+        cell = empty[int((uniforms.pop() if uniforms else self._uniform()) * len(empty))]
+        four = (uniforms.pop() if uniforms else self._uniform()) < FOUR_PROBABILITY
+        self.board = board[:cell] + (_FOUR if four else _TWO) + board[cell + 1 :]
 
     def _uniform(self) -> float:
-        """A uniform float in [0, 1). One numpy call per draw would cost more than the rest of a move."""
-        if not self._uniforms:
-            self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
+        """A uniform float in [0, 1), from a new batch: one numpy call per draw would cost more than
+        the rest of a move. ``_spawn`` takes the batch's floats from the end while it lasts."""
+        self._uniforms.extend(self.rng.random(_UNIFORM_BATCH).tolist())  # in place: _spawn holds it
         return self._uniforms.pop()
 
     def state_bytes(self) -> bytes:
@@ -219,6 +229,21 @@ class Game2048World:
 
 
 _IS_EMPTY = bytes([1]) + bytes(255)  # translates a board to 1 on each empty cell, 0 elsewhere
+
+
+class _EmptyCells(dict):
+    """A board's empty-cell pattern (``board.translate(_IS_EMPTY)``) -> the indexes of its empty
+    cells, worked out once per pattern (at most ``_MAX_PATTERNS`` kept)."""
+
+    def __missing__(self, pattern: bytes) -> tuple[int, ...]:
+        if len(self) >= _MAX_PATTERNS:
+            self.clear()
+        cells = self[pattern] = tuple(compress(range(len(pattern)), pattern))
+        return cells
+
+
+_MAX_PATTERNS = 1 << 16  # every pattern of a 4x4 board
+_EMPTY_CELLS = _EmptyCells()
 _TWO, _FOUR = bytes((1,)), bytes((2,))  # the exponents of the tiles that spawn
 _UNIFORM_BATCH = 64
 
