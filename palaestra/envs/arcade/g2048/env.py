@@ -93,7 +93,9 @@ class Game2048Env(TextEnv):
         self.world = Game2048World(self.settings["size"], self.settings["target"], self.np_random)
 
     def _parse(self, text: str) -> int:
-        move = parse_move(text)
+        move = MOVES.get(text)  # a listed name as it is, the usual reply, skips parse_move's calls
+        if move is None:
+            move = parse_move(text)
         if move not in self.world.legal:
             legal = ", ".join(self.valid_actions()) or "none"
             raise ActionError(
@@ -104,7 +106,7 @@ class Game2048Env(TextEnv):
     def _advance(self, action: int) -> tuple[float, bool]:
         w = self.world
         points = w.move(action)
-        return points / w.target, w.won or w.over
+        return points / w.target, w.won or not w.legal  # not w.legal: w.over, one call less
 
     def _outcome(self) -> tuple[bool, float]:
         w = self.world

@@ -12,6 +12,7 @@ Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
@@ -95,36 +96,50 @@ _ROW_MOVES = _LineMoves(towards_start=1 << LEFT, towards_end=1 << RIGHT)
 _COLUMN_MOVES = _LineMoves(towards_start=1 << UP, towards_end=1 << DOWN)
 
 
-class BoardMove:
+def row_lines(size: int) -> itemgetter:
+    """``row_lines(size)(board)``: the rows of a board of ``size``, in one call."""
+    return itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
+
+
+def column_lines(size: int) -> itemgetter:
+    """``column_lines(size)(board)``: the columns of a board of ``size``, in one call. Applied to
+    the columns joined, it gives the rows back (the joined columns are the board's transpose)."""
+    return itemgetter(*(slice(k, None, size) for k in range(size)))
+
+
+BoardMove = Callable[[bytes], tuple[bytes, int]]
+
+
+def board_move(size: int, direction: int) -> BoardMove:
     """One direction's move on boards of one size: ``move(board)`` is (the slid board, the points).
 
     The lines of the move (rows, or columns) are read in one call and slid by table lookups, all
-    in C (``map`` over the tables); joined columns are the board's transpose, put back in row
-    order by reading their columns in one more call.
+    in C (``map`` over the tables); joined columns are put back in row order by one more call.
+    A plain function: calling it costs less than calling an object's ``__call__``.
     """
+    slide, points = _SLIDES[direction in (RIGHT, DOWN)].__getitem__, _POINTS.__getitem__
+    join = b"".join
+    if direction in (LEFT, RIGHT):
+        rows = row_lines(size)
 
-    def __init__(self, size: int, direction: int):
-        self._slide = _SLIDES[direction in (RIGHT, DOWN)].__getitem__
-        self._points = _POINTS.__getitem__
-        if direction in (LEFT, RIGHT):
-            self.lines = itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
-            self._transposed = False
-        else:
-            self.lines = itemgetter(*(slice(k, None, size) for k in range(size)))
-            self._transposed = True
+        def move(board: bytes) -> tuple[bytes, int]:
+            lines = rows(board)
+            return join(map(slide, lines)), sum(map(points, lines))
 
-    def __call__(self, board: bytes) -> tuple[bytes, int]:
-        lines = self.lines(board)
-        joined = b"".join(map(self._slide, lines))
-        if self._transposed:
-            joined = b"".join(self.lines(joined))
-        return joined, sum(map(self._points, lines))
+    else:
+        columns = column_lines(size)
+
+        def move(board: bytes) -> tuple[bytes, int]:
+            lines = columns(board)
+            return join(columns(join(map(slide, lines)))), sum(map(points, lines))
+
+    return move
 
 
 @lru_cache(maxsize=8)
 def board_moves(size: int) -> tuple[BoardMove, ...]:
     """The four moves on boards of ``size``, by direction; shared by every world of that size."""
-    return tuple(BoardMove(size, d) for d in range(4))
+    return tuple(board_move(size, d) for d in range(4))
 
 
 class Game2048World:
@@ -146,13 +161,13 @@ class Game2048World:
         self._uniforms: list[float] = []  # drawn from rng in batches, taken from the end
         self.board_moves = board_moves(size)
         # Both fetch every row (column) of a board in one call: legality is checked after every move.
-        self._rows = self.board_moves[LEFT].lines
-        self._columns = self.board_moves[UP].lines
+        self._rows = row_lines(size)
+        self._columns = column_lines(size)
         self.board = bytes(size * size)
         self.points = 0
         self.moves = 0
         for _ in range(start_tiles):
-            self._spawn()
+            self.board = self._with_new_tile(self.board)
         self._refresh()
 
     @classmethod
@@ -180,10 +195,10 @@ class Game2048World:
         """Play a legal move: slide, then add a tile. Returns the points scored."""
         if direction not in self.legal:
             raise ValueError(f"moving {DIRECTIONS[direction]} does not change the board")
-        self.board, points = self.after(direction)
+        board, points = self.board_moves[direction](self.board)  # self.after(direction), one call less
+        self.board = self._with_new_tile(board)
         self.points += points
         self.moves += 1
-        self._spawn()
         self._refresh()
         return points
 
@@ -208,20 +223,20 @@ class Game2048World:
         self.max_exponent = max(board)
         self.won = self.max_exponent >= self.target_exponent
 
-    def _spawn(self) -> None:
-        board = self.board
+    def _with_new_tile(self, board: bytes) -> bytes:
+        """``board`` with a new tile on a random empty cell (as it is if it has none)."""
         empty = _EMPTY_CELLS[board.translate(_IS_EMPTY)]
         if not empty:
-            return
+            return board
         uniforms = self._uniforms
         cell = empty[int((uniforms.pop() if uniforms else self._uniform()) * len(empty))]
         four = (uniforms.pop() if uniforms else self._uniform()) < FOUR_PROBABILITY
-        self.board = board[:cell] + (_FOUR if four else _TWO) + board[cell + 1 :]
+        return board[:cell] + (_FOUR if four else _TWO) + board[cell + 1 :]
 
     def _uniform(self) -> float:
         """A uniform float in [0, 1), from a new batch: one numpy call per draw would cost more than
-        the rest of a move. ``_spawn`` takes the batch's floats from the end while it lasts."""
-        self._uniforms.extend(self.rng.random(_UNIFORM_BATCH).tolist())  # in place: _spawn holds it
+        the rest of a move. ``_with_new_tile`` takes the batch's floats from the end while it lasts."""
+        self._uniforms.extend(self.rng.random(_UNIFORM_BATCH).tolist())  # in place: _with_new_tile holds it
         return self._uniforms.pop()
 
     def state_bytes(self) -> bytes:
