@@ -25,6 +25,8 @@ _MOVE_NAMES = {
     for legal in combinations(range(4), count)
 }
 _LEGAL_TEXT = {legal: ", ".join(names) or "none (game over)" for legal, names in _MOVE_NAMES.items()}
+# The status line of an observation: moves, points, the largest tile and the target.
+_STATUS = "Move %d. Points: %d. Largest tile: %d (target %d)."
 # The end of a text board's observation, by the legal moves.
 _LEGEND_AND_LEGAL = {legal: f"{view.LEGEND}\nLegal moves: {text}." for legal, text in _LEGAL_TEXT.items()}
 
@@ -86,6 +88,8 @@ class Game2048Env(TextEnv):
         super().__init__(**base)
         self.text_board = board_in_text(text_board, self.vision)
         self._text = view.BoardText(settings["size"])
+        # The text observation as one template: the status, the board, and the legend and legal moves.
+        self._page = self._text.page(_STATUS, "%s")
         self.world: Game2048World | None = None
 
     # -- world ----------------------------------------------------------------------------------
@@ -127,12 +131,18 @@ class Game2048Env(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        status = (
-            f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} (target {w.target})."
-        )
         if not self.text_board:
+            status = _STATUS % (w.moves, w.points, 1 << w.max_exponent, w.target)
             return f"{status}\nLegal moves: {_LEGAL_TEXT[w.legal]}."
-        return f"{status}\n{self._text.board(w)}\n{_LEGEND_AND_LEGAL[w.legal]}"
+        rows = self._text.row_texts(w)
+        return self._page % (
+            w.moves,
+            w.points,
+            1 << w.max_exponent,
+            w.target,
+            *rows,
+            _LEGEND_AND_LEGAL[w.legal],
+        )
 
     def _instructions(self) -> str:
         s = self.settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 import numpy as np
 
 from palaestra.envs.arcade import painter
@@ -59,11 +57,19 @@ class BoardText:
         label = len(str(size - 1))
         header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
         self._template = "\n".join([header] + [f"{y:>{label}}%s" for y in range(size)])
-        self._lines = itemgetter(*(slice(y * size, (y + 1) * size) for y in range(size)))
         self._rows = _RowTexts(self.cells)
 
     def board(self, world: Game2048World) -> str:
-        return self._template % tuple(map(self._rows.__getitem__, self._lines(world.board)))
+        return self._template % self.row_texts(world)
+
+    def row_texts(self, world: Game2048World) -> tuple[str, ...]:
+        """The texts of the board's rows, without their numbers: what ``template`` is filled with."""
+        return tuple(map(self._rows.__getitem__, world.rows))
+
+    def page(self, head: str, tail: str) -> str:
+        """A ``%`` template of ``head``, the board and ``tail``, each on lines of its own: ``head``
+        and ``tail`` are ``%`` templates themselves, and the board's part takes ``row_texts``."""
+        return "\n".join([head, self._template, tail])
 
 
 class _RowTexts(dict):

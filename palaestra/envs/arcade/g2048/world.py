@@ -214,8 +214,9 @@ class Game2048World:
 
     def _refresh(self) -> None:
         board = self.board
+        self.rows: tuple[bytes, ...] = self._rows(board)  # read once here, for legality and the views
         mask = 0
-        for line in self._rows(board):
+        for line in self.rows:
             mask |= _ROW_MOVES[line]
         for line in self._columns(board):
             mask |= _COLUMN_MOVES[line]
