@@ -134,7 +134,7 @@ class Game2048Env(TextEnv):
         if not self.text_board:
             status = _STATUS % (w.moves, w.points, 1 << w.max_exponent, w.target)
             return f"{status}\nLegal moves: {_LEGAL_TEXT[w.legal]}."
-        rows = self._text.row_texts(w)
+        rows = map(self._text.row_text, w.rows)  # self._text.row_texts(w), one call less
         return self._page % (
             w.moves,
             w.points,

@@ -57,14 +57,15 @@ class BoardText:
         label = len(str(size - 1))
         header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
         self._template = "\n".join([header] + [f"{y:>{label}}%s" for y in range(size)])
-        self._rows = _RowTexts(self.cells)
+        # row_text(row): the text of a row (its exponents), without its number
+        self.row_text = _RowTexts(self.cells).__getitem__
 
     def board(self, world: Game2048World) -> str:
         return self._template % self.row_texts(world)
 
     def row_texts(self, world: Game2048World) -> tuple[str, ...]:
-        """The texts of the board's rows, without their numbers: what ``template`` is filled with."""
-        return tuple(map(self._rows.__getitem__, world.rows))
+        """The texts of the board's rows, without their numbers: what the template is filled with."""
+        return tuple(map(self.row_text, world.rows))
 
     def page(self, head: str, tail: str) -> str:
         """A ``%`` template of ``head``, the board and ``tail``, each on lines of its own: ``head``

@@ -96,11 +96,13 @@ _ROW_MOVES = _LineMoves(towards_start=1 << LEFT, towards_end=1 << RIGHT)
 _COLUMN_MOVES = _LineMoves(towards_start=1 << UP, towards_end=1 << DOWN)
 
 
+@lru_cache(maxsize=8)
 def row_lines(size: int) -> itemgetter:
     """``row_lines(size)(board)``: the rows of a board of ``size``, in one call."""
     return itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
 
 
+@lru_cache(maxsize=8)
 def column_lines(size: int) -> itemgetter:
     """``column_lines(size)(board)``: the columns of a board of ``size``, in one call. Applied to
     the columns joined, it gives the rows back (the joined columns are the board's transpose)."""
