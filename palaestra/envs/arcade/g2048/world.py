@@ -8,6 +8,9 @@ cell: a 2 with probability 0.9, else a 4. The game is over when no move changes 
 
 Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` board of
 ``size * size`` cells, row-major: cell ``y * size + x``, ``x`` to the right, ``y`` downwards.
+A row or column is a ``bytes`` line of exponents too; what a slide does to a line, the points it
+scores and the moves that change it are worked out once per line and kept in tables keyed by the
+line, so a move is a few table lookups done in C, and so is the check of the legal moves.
 """
 
 from __future__ import annotations
@@ -148,8 +151,12 @@ class Game2048World:
     """The board, the points scored and the legal moves. ``rng`` is the env's ``np_random``.
 
     ``legal`` lists the directions that change the board, in the order of ``DIRECTIONS``; it is
-    recomputed after every move from per-line tables, so legality checks cost nothing.
+    recomputed after every move from per-line tables, so legality checks cost nothing. ``rows``
+    holds the board's rows (``bytes`` of exponents), read for that and kept for the views.
     """
+
+    legal: tuple[int, ...]
+    rows: tuple[bytes, ...]
 
     def __init__(self, size: int, target: int, rng: np.random.Generator, *, start_tiles: int = 2):
         if size < 2:
@@ -216,15 +223,15 @@ class Game2048World:
 
     def _refresh(self) -> None:
         board = self.board
-        self.rows: tuple[bytes, ...] = self._rows(board)  # read once here, for legality and the views
+        rows = self.rows = self._rows(board)  # read once here, for legality and the views
         mask = 0
-        for line in self.rows:
+        for line in rows:
             mask |= _ROW_MOVES[line]
         for line in self._columns(board):
             mask |= _COLUMN_MOVES[line]
-        self.legal: tuple[int, ...] = _LEGAL[mask]
-        self.max_exponent = max(board)
-        self.won = self.max_exponent >= self.target_exponent
+        self.legal = _LEGAL[mask]
+        largest = self.max_exponent = max(board)
+        self.won = largest >= self.target_exponent
 
     def _with_new_tile(self, board: bytes) -> bytes:
         """``board`` with a new tile on a random empty cell (as it is if it has none)."""
