@@ -10,7 +10,7 @@ Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` 
 ``size * size`` cells, row-major: cell ``y * size + x``, ``x`` to the right, ``y`` downwards.
 A row or column is a ``bytes`` line of exponents too; what a slide does to a line, the points it
 scores and the moves that change it are worked out once per line and kept in tables keyed by the
-line, so a move is a few table lookups done in C, and so is the check of the legal moves.
+line, so a move is a few table lookups (done in C by ``map``) and the legal moves a lookup per line.
 """
 
 from __future__ import annotations
