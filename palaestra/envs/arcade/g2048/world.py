@@ -76,27 +76,19 @@ _SLIDES = (_Slides(towards_end=False), _Slides(towards_end=True))
 _POINTS = _Points()
 
 
-class _LineMoves(dict):
-    """line -> bit mask of the moves that change it (bit ``d`` for direction ``d``), worked out once.
-
-    A line of a row changes when tiles slide left (towards its start) or right (towards its end), a
-    line of a column when they slide up or down: ``towards_start`` and ``towards_end`` name the bits.
-    """
-
-    def __init__(self, towards_start: int, towards_end: int):
-        super().__init__()
-        self.towards_start, self.towards_end = towards_start, towards_end
-
-    def __missing__(self, line: bytes) -> int:
-        mask = (self.towards_start if _SLIDES[False][line] != line else 0) | (
-            self.towards_end if _SLIDES[True][line] != line else 0
-        )
-        self[line] = mask
-        return mask
+# line -> bit mask of the moves that change it (bit ``d`` for direction ``d``), as a row and as a
+# column: a row changes when its tiles slide left (towards its start) or right (towards its end), a
+# column when they slide up or down. Plain dicts, the fastest to look up: _learn_lines fills them.
+_ROW_MOVES: dict[bytes, int] = {}
+_COLUMN_MOVES: dict[bytes, int] = {}
 
 
-_ROW_MOVES = _LineMoves(towards_start=1 << LEFT, towards_end=1 << RIGHT)
-_COLUMN_MOVES = _LineMoves(towards_start=1 << UP, towards_end=1 << DOWN)
+def _learn_lines(lines: tuple[bytes, ...]) -> None:
+    """Work out the moves that change each of ``lines``, as a row and as a column."""
+    for line in lines:
+        start, end = _SLIDES[False][line] != line, _SLIDES[True][line] != line
+        _ROW_MOVES[line] = start << LEFT | end << RIGHT
+        _COLUMN_MOVES[line] = start << UP | end << DOWN
 
 
 @lru_cache(maxsize=8)
@@ -224,11 +216,17 @@ class Game2048World:
     def _refresh(self) -> None:
         board = self.board
         rows = self.rows = self._rows(board)  # read once here, for legality and the views
+        columns = self._columns(board)
         mask = 0
-        for line in rows:
-            mask |= _ROW_MOVES[line]
-        for line in self._columns(board):
-            mask |= _COLUMN_MOVES[line]
+        try:
+            for line in rows:
+                mask |= _ROW_MOVES[line]
+            for line in columns:
+                mask |= _COLUMN_MOVES[line]
+        except KeyError:  # a line not seen before: work its moves out, then look again
+            _learn_lines(rows + columns)
+            self._refresh()
+            return
         self.legal = _LEGAL[mask]
         largest = self.max_exponent = max(board)
         self.won = largest >= self.target_exponent
