@@ -25,6 +25,10 @@ _MOVE_NAMES = {
     for legal in combinations(range(4), count)
 }
 _LEGAL_TEXT = {legal: ", ".join(names) or "none (game over)" for legal, names in _MOVE_NAMES.items()}
+# The status line of an observation: moves, points, the largest tile and the target.
+_STATUS = "Move %d. Points: %d. Largest tile: %d (target %d)."
+# The end of a text board's observation, by the legal moves.
+_LEGEND_AND_LEGAL = {legal: f"{view.LEGEND}\nLegal moves: {text}." for legal, text in _LEGAL_TEXT.items()}
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"size": 4, "target": 256},
@@ -84,6 +88,8 @@ class Game2048Env(TextEnv):
         super().__init__(**base)
         self.text_board = board_in_text(text_board, self.vision)
         self._text = view.BoardText(settings["size"])
+        # The text observation as one template: the status, the board, and the legend and legal moves.
+        self._page = self._text.page(_STATUS, "%s")
         self.world: Game2048World | None = None
 
     # -- world ----------------------------------------------------------------------------------
@@ -91,7 +97,9 @@ class Game2048Env(TextEnv):
         self.world = Game2048World(self.settings["size"], self.settings["target"], self.np_random)
 
     def _parse(self, text: str) -> int:
-        move = parse_move(text)
+        move = MOVES.get(text)  # a listed name as it is, the usual reply, skips parse_move's calls
+        if move is None:
+            move = parse_move(text)
         if move not in self.world.legal:
             legal = ", ".join(self.valid_actions()) or "none"
             raise ActionError(
@@ -102,14 +110,14 @@ class Game2048Env(TextEnv):
     def _advance(self, action: int) -> tuple[float, bool]:
         w = self.world
         points = w.move(action)
-        return points / w.target, w.won or w.over
+        return points / w.target, w.won or not w.legal  # not w.legal: w.over, one call less
 
     def _outcome(self) -> tuple[bool, float]:
         w = self.world
         return w.won, min(1.0, w.max_exponent / w.target_exponent)
 
     def _state_bytes(self) -> bytes:
-        return self.world.state_bytes()
+        return self.world.board  # what world.state_bytes() is, one call less
 
     def valid_actions(self) -> list[str]:
         return list(_MOVE_NAMES[self.world.legal])
@@ -123,13 +131,18 @@ class Game2048Env(TextEnv):
     # -- language -------------------------------------------------------------------------------
     def _describe(self) -> str:
         w = self.world
-        legal = _LEGAL_TEXT[w.legal]
-        status = (
-            f"Move {w.moves}. Points: {w.points}. Largest tile: {1 << w.max_exponent} (target {w.target})."
-        )
         if not self.text_board:
-            return f"{status}\nLegal moves: {legal}."
-        return f"{status}\n{self._text.board(w)}\n{view.LEGEND}\nLegal moves: {legal}."
+            status = _STATUS % (w.moves, w.points, 1 << w.max_exponent, w.target)
+            return f"{status}\nLegal moves: {_LEGAL_TEXT[w.legal]}."
+        rows = map(self._text.row_text, w.rows)  # self._text.row_texts(w), one call less
+        return self._page % (
+            w.moves,
+            w.points,
+            1 << w.max_exponent,
+            w.target,
+            *rows,
+            _LEGEND_AND_LEGAL[w.legal],
+        )
 
     def _instructions(self) -> str:
         s = self.settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 import numpy as np
 
 from palaestra.envs.arcade import painter
@@ -45,29 +43,49 @@ def max_exponent(size: int) -> int:
 
 
 class BoardText:
-    """Renders boards of one size: each exponent's cell text is formatted once, each row's text once."""
+    """Renders boards of one size: each exponent's cell text is formatted once, each row's text once.
+
+    The text is a template (the column numbers, then one line per row: its number and a ``%s``)
+    filled with the rows' texts, which are looked up by the row's exponents; rows recur across
+    boards, so a board's text is a few lookups and one ``%``.
+    """
 
     def __init__(self, size: int):
         self.size = size
         width = len(str(1 << max_exponent(size)))
         self.cells = [f"{'.' if e == 0 else 1 << e:>{width + 1}}" for e in range(max_exponent(size) + 1)]
         label = len(str(size - 1))
-        self.header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
-        self.prefixes = [f"{y:>{label}}" for y in range(size)]
-        self._lines = itemgetter(*(slice(y * size, (y + 1) * size) for y in range(size)))
-        # per row y: its exponents -> its text, number included; rows recur across boards
-        self._rows: list[dict[bytes, str]] = [{} for _ in range(size)]
+        header = " " * label + "".join(f"{x:>{width + 1}}" for x in range(size))
+        self._template = "\n".join([header] + [f"{y:>{label}}%s" for y in range(size)])
+        # row_text(row): the text of a row (its exponents), without its number
+        self.row_text = _RowTexts(self.cells).__getitem__
 
     def board(self, world: Game2048World) -> str:
-        rows = [self.header]
-        for y, (known, line) in enumerate(zip(self._rows, self._lines(world.board))):
-            text = known.get(line)
-            if text is None:
-                if len(known) >= _MAX_KNOWN_ROWS // self.size:  # bounds the texts kept in all
-                    known.clear()
-                text = known[line] = self.prefixes[y] + "".join([self.cells[v] for v in line])
-            rows.append(text)
-        return "\n".join(rows)
+        return self._template % self.row_texts(world)
+
+    def row_texts(self, world: Game2048World) -> tuple[str, ...]:
+        """The texts of the board's rows, without their numbers: what the template is filled with."""
+        return tuple(map(self.row_text, world.rows))
+
+    def page(self, head: str, tail: str) -> str:
+        """A ``%`` template of ``head``, the board and ``tail``, each on lines of its own: ``head``
+        and ``tail`` are ``%`` templates themselves, and the board's part takes ``row_texts``."""
+        return "\n".join([head, self._template, tail])
+
+
+class _RowTexts(dict):
+    """A row's exponents -> its text (without its number), worked out once (at most
+    ``_MAX_KNOWN_ROWS`` kept)."""
+
+    def __init__(self, cells: list[str]):
+        super().__init__()
+        self.cells = cells
+
+    def __missing__(self, line: bytes) -> str:
+        if len(self) >= _MAX_KNOWN_ROWS:
+            self.clear()
+        text = self[line] = "".join([self.cells[v] for v in line])
+        return text
 
 
 def make_tiles(cell: int, size: int) -> np.ndarray:

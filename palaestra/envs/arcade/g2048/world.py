@@ -8,10 +8,14 @@ cell: a 2 with probability 0.9, else a 4. The game is over when no move changes 
 
 Tiles are stored as exponents (0 empty, ``k`` the tile ``2**k``) in a ``bytes`` board of
 ``size * size`` cells, row-major: cell ``y * size + x``, ``x`` to the right, ``y`` downwards.
+A row or column is a ``bytes`` line of exponents too; what a slide does to a line, the points it
+scores and the moves that change it are worked out once per line and kept in tables keyed by the
+line, so a move is a few table lookups (done in C by ``map``) and the legal moves a lookup per line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
@@ -41,88 +45,110 @@ def slide_line(line: bytes) -> tuple[bytes, int]:
 
 
 class _Slides(dict):
-    """line -> (the line slid towards its start, or its end, and the points scored), worked out once."""
+    """line -> the line slid towards its start, or its end, worked out once per line."""
 
     def __init__(self, towards_end: bool):
         super().__init__()
         self.towards_end = towards_end
 
-    def __missing__(self, line: bytes) -> tuple[bytes, int]:
+    def __missing__(self, line: bytes) -> bytes:
         if self.towards_end:
-            slid, points = slide_line(line[::-1])
-            result = slid[::-1], points
+            slid = slide_line(line[::-1])[0][::-1]
         else:
-            result = slide_line(line)
-        self[line] = result
-        return result
+            slid = slide_line(line)[0]
+        self[line] = slid
+        return slid
+
+
+class _Points(dict):
+    """line -> the points a slide of the line scores, worked out once per line.
+
+    Both ways score the same: each run of equal tiles (empty cells aside) makes as many merges
+    whichever end it is slid towards.
+    """
+
+    def __missing__(self, line: bytes) -> int:
+        points = self[line] = slide_line(line)[1]
+        return points
 
 
 _SLIDES = (_Slides(towards_end=False), _Slides(towards_end=True))
+_POINTS = _Points()
 
 
-class _LineMoves(dict):
-    """line -> bit mask of the moves that change it (bit ``d`` for direction ``d``), worked out once.
-
-    A line of a row changes when tiles slide left (towards its start) or right (towards its end), a
-    line of a column when they slide up or down: ``towards_start`` and ``towards_end`` name the bits.
-    """
-
-    def __init__(self, towards_start: int, towards_end: int):
-        super().__init__()
-        self.towards_start, self.towards_end = towards_start, towards_end
-
-    def __missing__(self, line: bytes) -> int:
-        mask = (self.towards_start if _SLIDES[False][line][0] != line else 0) | (
-            self.towards_end if _SLIDES[True][line][0] != line else 0
-        )
-        self[line] = mask
-        return mask
+# line -> bit mask of the moves that change it (bit ``d`` for direction ``d``), as a row and as a
+# column: a row changes when its tiles slide left (towards its start) or right (towards its end), a
+# column when they slide up or down. Plain dicts, the fastest to look up: _learn_lines fills them.
+_ROW_MOVES: dict[bytes, int] = {}
+_COLUMN_MOVES: dict[bytes, int] = {}
 
 
-_ROW_MOVES = _LineMoves(towards_start=1 << LEFT, towards_end=1 << RIGHT)
-_COLUMN_MOVES = _LineMoves(towards_start=1 << UP, towards_end=1 << DOWN)
+def _learn_lines(lines: tuple[bytes, ...]) -> None:
+    """Work out the moves that change each of ``lines``, as a row and as a column."""
+    for line in lines:
+        start, end = _SLIDES[False][line] != line, _SLIDES[True][line] != line
+        _ROW_MOVES[line] = start << LEFT | end << RIGHT
+        _COLUMN_MOVES[line] = start << UP | end << DOWN
 
 
-class BoardMove:
+@lru_cache(maxsize=8)
+def row_lines(size: int) -> itemgetter:
+    """``row_lines(size)(board)``: the rows of a board of ``size``, in one call."""
+    return itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
+
+
+@lru_cache(maxsize=8)
+def column_lines(size: int) -> itemgetter:
+    """``column_lines(size)(board)``: the columns of a board of ``size``, in one call. Applied to
+    the columns joined, it gives the rows back (the joined columns are the board's transpose)."""
+    return itemgetter(*(slice(k, None, size) for k in range(size)))
+
+
+BoardMove = Callable[[bytes], tuple[bytes, int]]
+
+
+def board_move(size: int, direction: int) -> BoardMove:
     """One direction's move on boards of one size: ``move(board)`` is (the slid board, the points).
 
-    The lines of the move (rows, or columns) are read in one call, slid by table lookups and joined;
-    joined columns are put back in row order by one more call.
+    The lines of the move (rows, or columns) are read in one call and slid by table lookups, all
+    in C (``map`` over the tables); joined columns are put back in row order by one more call.
+    A plain function: calling it costs less than calling an object's ``__call__``.
     """
+    slide, points = _SLIDES[direction in (RIGHT, DOWN)].__getitem__, _POINTS.__getitem__
+    join = b"".join
+    if direction in (LEFT, RIGHT):
+        rows = row_lines(size)
 
-    def __init__(self, size: int, direction: int):
-        self._slides = _SLIDES[direction in (RIGHT, DOWN)]
-        if direction in (LEFT, RIGHT):
-            self.lines = itemgetter(*(slice(k * size, (k + 1) * size) for k in range(size)))
-            self._rows_from_columns = None
-        else:
-            self.lines = itemgetter(*(slice(k, None, size) for k in range(size)))
-            self._rows_from_columns = itemgetter(*(x * size + y for y in range(size) for x in range(size)))
+        def move(board: bytes) -> tuple[bytes, int]:
+            lines = rows(board)
+            return join(map(slide, lines)), sum(map(points, lines))
 
-    def __call__(self, board: bytes) -> tuple[bytes, int]:
-        slides, slid, points = self._slides, [], 0
-        for line in self.lines(board):
-            new, gained = slides[line]
-            slid.append(new)
-            points += gained
-        joined = b"".join(slid)
-        if self._rows_from_columns is not None:
-            joined = bytes(self._rows_from_columns(joined))
-        return joined, points
+    else:
+        columns = column_lines(size)
+
+        def move(board: bytes) -> tuple[bytes, int]:
+            lines = columns(board)
+            return join(columns(join(map(slide, lines)))), sum(map(points, lines))
+
+    return move
 
 
 @lru_cache(maxsize=8)
 def board_moves(size: int) -> tuple[BoardMove, ...]:
     """The four moves on boards of ``size``, by direction; shared by every world of that size."""
-    return tuple(BoardMove(size, d) for d in range(4))
+    return tuple(board_move(size, d) for d in range(4))
 
 
 class Game2048World:
     """The board, the points scored and the legal moves. ``rng`` is the env's ``np_random``.
 
     ``legal`` lists the directions that change the board, in the order of ``DIRECTIONS``; it is
-    recomputed after every move from per-line tables, so legality checks cost nothing.
+    recomputed after every move from per-line tables, so legality checks cost nothing. ``rows``
+    holds the board's rows (``bytes`` of exponents), read for that and kept for the views.
     """
+
+    legal: tuple[int, ...]
+    rows: tuple[bytes, ...]
 
     def __init__(self, size: int, target: int, rng: np.random.Generator, *, start_tiles: int = 2):
         if size < 2:
@@ -135,15 +161,14 @@ class Game2048World:
         self.rng = rng
         self._uniforms: list[float] = []  # drawn from rng in batches, taken from the end
         self.board_moves = board_moves(size)
-        self._cells = range(size * size)
         # Both fetch every row (column) of a board in one call: legality is checked after every move.
-        self._rows = self.board_moves[LEFT].lines
-        self._columns = self.board_moves[UP].lines
+        self._rows = row_lines(size)
+        self._columns = column_lines(size)
         self.board = bytes(size * size)
         self.points = 0
         self.moves = 0
         for _ in range(start_tiles):
-            self._spawn()
+            self.board = self._with_new_tile(self.board)
         self._refresh()
 
     @classmethod
@@ -171,10 +196,10 @@ class Game2048World:
         """Play a legal move: slide, then add a tile. Returns the points scored."""
         if direction not in self.legal:
             raise ValueError(f"moving {DIRECTIONS[direction]} does not change the board")
-        self.board, points = self.after(direction)
+        board, points = self.board_moves[direction](self.board)  # self.after(direction), one call less
+        self.board = self._with_new_tile(board)
         self.points += points
         self.moves += 1
-        self._spawn()
         self._refresh()
         return points
 
@@ -190,28 +215,36 @@ class Game2048World:
 
     def _refresh(self) -> None:
         board = self.board
+        rows = self.rows = self._rows(board)  # read once here, for legality and the views
+        columns = self._columns(board)
         mask = 0
-        for line in self._rows(board):
-            mask |= _ROW_MOVES[line]
-        for line in self._columns(board):
-            mask |= _COLUMN_MOVES[line]
-        self.legal: tuple[int, ...] = _LEGAL[mask]
-        self.max_exponent = max(board)
-        self.won = self.max_exponent >= self.target_exponent
-
-    def _spawn(self) -> None:
-        board = self.board
-        empty = list(compress(self._cells, board.translate(_IS_EMPTY)))
-        if not empty:
+        try:
+            for line in rows:
+                mask |= _ROW_MOVES[line]
+            for line in columns:
+                mask |= _COLUMN_MOVES[line]
+        except KeyError:  # a line not seen before: work its moves out, then look again
+            _learn_lines(rows + columns)
+            self._refresh()
             return
-        cell = empty[int(self._uniform() * len(empty))]
-        tile = _FOUR if self._uniform() < FOUR_PROBABILITY else _TWO
-        self.board = board[:cell] + tile + board[cell + 1 :]
+        self.legal = _LEGAL[mask]
+        largest = self.max_exponent = max(board)
+        self.won = largest >= self.target_exponent
+
+    def _with_new_tile(self, board: bytes) -> bytes:
+        """``board`` with a new tile on a random empty cell (as it is if it has none)."""
+        empty = _EMPTY_CELLS[board.translate(_IS_EMPTY)]
+        if not empty:
+            return board
+        uniforms = self._uniforms
+        cell = empty[int((uniforms.pop() if uniforms else self._uniform()) * len(empty))]
+        four = (uniforms.pop() if uniforms else self._uniform()) < FOUR_PROBABILITY
+        return board[:cell] + (_FOUR if four else _TWO) + board[cell + 1 :]
 
     def _uniform(self) -> float:
-        """A uniform float in [0, 1). One numpy call per draw would cost more than the rest of a move."""
-        if not self._uniforms:
-            self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
+        """A uniform float in [0, 1), from a new batch: one numpy call per draw would cost more than
+        the rest of a move. ``_with_new_tile`` takes the batch's floats from the end while it lasts."""
+        self._uniforms.extend(self.rng.random(_UNIFORM_BATCH).tolist())  # in place: _with_new_tile holds it
         return self._uniforms.pop()
 
     def state_bytes(self) -> bytes:
@@ -219,6 +252,21 @@ class Game2048World:
 
 
 _IS_EMPTY = bytes([1]) + bytes(255)  # translates a board to 1 on each empty cell, 0 elsewhere
+
+
+class _EmptyCells(dict):
+    """A board's empty-cell pattern (``board.translate(_IS_EMPTY)``) -> the indexes of its empty
+    cells, worked out once per pattern (at most ``_MAX_PATTERNS`` kept)."""
+
+    def __missing__(self, pattern: bytes) -> tuple[int, ...]:
+        if len(self) >= _MAX_PATTERNS:
+            self.clear()
+        cells = self[pattern] = tuple(compress(range(len(pattern)), pattern))
+        return cells
+
+
+_MAX_PATTERNS = 1 << 16  # every pattern of a 4x4 board
+_EMPTY_CELLS = _EmptyCells()
 _TWO, _FOUR = bytes((1,)), bytes((2,))  # the exponents of the tiles that spawn
 _UNIFORM_BATCH = 64
 
