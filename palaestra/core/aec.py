@@ -41,7 +41,6 @@ class TextAECEnv(AECEnv):
         self.render_mode = render_mode
         self.possible_agents = list(self.env.roles)
         self.agents: list[str] = []
-        self._instructions: dict[str, str] = {}
 
     def observation_space(self, agent: str):
         return self.env.observation_space
@@ -52,14 +51,14 @@ class TextAECEnv(AECEnv):
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
         _, info = self.env.start(seed=seed, options=options)
         self.agents = list(self.possible_agents)
-        self._instructions = {role: self.env._instructions_for(role) for role in self.agents}
         self.rewards = dict.fromkeys(self.agents, 0.0)
         self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
-        self.infos = {role: self._role_info(role, info) for role in self.agents}
-        for role in self.agents:
-            self.infos[role][keys.INSTRUCTIONS] = self._instructions[role]
+        self.infos = {
+            role: {**self._role_info(role, info), keys.INSTRUCTIONS: self.env._instructions_for(role)}
+            for role in self.agents
+        }
         self.agent_selection = self.env.acting_role()
 
     def observe(self, agent: str):

@@ -194,9 +194,8 @@ class TextEnv(gym.Env):
             self.observation_space = text_space
         self.task_id: str | None = None
         self._turn = 0
-        self._invalid_streaks: dict[
-            Any, int
-        ] = {}  # actor (None in a single-agent env) -> bad replies in a row
+        # actor (None in a single-agent env) -> its bad replies in a row
+        self._invalid_streaks: dict[Any, int] = {}
         self._forfeiter: Any = NOBODY  # the actor whose invalid replies ended the episode
         self._failure: str | None = None  # the world's error, once it has failed this episode
         self._observed: Any = None  # the last observation, shown again after a world failure
@@ -272,6 +271,8 @@ class TextEnv(gym.Env):
 
     def release_resources(self, *, per_episode_only: bool = False) -> None:
         """Close the resources held (only the per-episode ones with ``per_episode_only``)."""
+        if not self._resources:  # most envs hold none: every reset passes here
+            return
         with self._resource_lock:
             names = [n for n, (_, each) in self._resources.items() if each or not per_episode_only]
             held = [self._resources.pop(name)[0] for name in names]
@@ -337,9 +338,7 @@ class TextEnv(gym.Env):
             observation = self._observation()
             ended = None if terminated else self._truncation()
         except Exception as error:  # the world failed (a crashed prover, a dead JVM), not the agent
-            self._failure = describe_failure(error)
-            self._release_after_failure()
-            return self._failed_step()
+            return self._world_failed(describe_failure(error))
         info[keys.ACTION_VALID] = True
         info[keys.ACTION_ERROR] = None
         if ended is not None:
@@ -404,6 +403,12 @@ class TextEnv(gym.Env):
             self.release_resources()
         except Exception:  # noqa: BLE001 - the world's own error is the one to report
             pass
+
+    def _world_failed(self, reason: str):
+        """End the episode as a world failure: ``reason`` is kept, the resources are released."""
+        self._failure = reason
+        self._release_after_failure()
+        return self._failed_step()
 
     @property
     def turn(self) -> int:

@@ -164,9 +164,7 @@ class MultiAgentTextEnv(TextEnv):
             try:
                 reply = self._seated[role].act(self.observe(role))
             except Exception as error:  # a counterpart is part of the learner's world
-                self._failure = f"the {role} counterpart failed: {describe_failure(error)}"
-                self._release_after_failure()
-                return self._failed_step()
+                return self._world_failed(f"the {role} counterpart failed: {describe_failure(error)}")
             observation, gained, terminated, truncated, info = self.play_turn(reply)
             if info[keys.ACTION_VALID]:  # a counterpart's invalid reply costs the learner nothing
                 reward += gained
