@@ -25,10 +25,11 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "web": ("rapidfuzz",),
     "babyai": ("minigrid",),
     "alfworld": ("alfworld", "textworld"),
-    "scienceworld": ("scienceworld",),
+    "scienceworld": ("scienceworld", "cmd:java"),
     "multiagent": ("pettingzoo",),
 }
-SYSTEM_PACKAGES = {"coqtop": "coq"}  # program -> the Debian package that installs it
+# program -> the Debian package that installs it
+SYSTEM_PACKAGES = {"coqtop": "coq", "java": "default-jre-headless"}
 
 
 @dataclass(frozen=True)
