@@ -54,11 +54,12 @@ class Problem:
 @cache
 def builtin_problems() -> tuple[Problem, ...]:
     """The built-in set, in a fixed order."""
-    text = resources.files("palaestra.envs.formal").joinpath("data/problems.json").read_text()
+    text = resources.files("palaestra.envs.formal").joinpath("data/problems.json").read_text(encoding="utf-8")
     return tuple(_problem(row) for row in json.loads(text))
 
 
 def problems_in(split: str) -> tuple[Problem, ...]:
+    """The built-in problems of one split, in the set's order."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     return tuple(p for p in builtin_problems() if p.split == split)
