@@ -151,7 +151,7 @@ def _load_jsonl(path: str | Path, problem: Callable[[dict], Problem]) -> tuple[P
     path = Path(path)
     problems: list[Problem] = []
     first_line: dict[str, int] = {}
-    with path.open(encoding="utf-8") as lines:
+    with path.open("rb") as lines:  # bytes, so that a line that is not UTF-8 is an error of that line
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -160,7 +160,7 @@ def _load_jsonl(path: str | Path, problem: Callable[[dict], Problem]) -> tuple[P
                 if not isinstance(row, dict):
                     raise ValueError(f"expected a JSON object, got {type(row).__name__}")
                 loaded = problem(row)
-            except ValueError as error:  # json.JSONDecodeError is one too
+            except ValueError as error:  # so are json.JSONDecodeError and UnicodeDecodeError
                 raise ProblemFileError(f"{path}:{number}: {error}") from error
             if loaded.id in first_line:
                 earlier = first_line[loaded.id]

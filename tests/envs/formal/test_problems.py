@@ -375,6 +375,14 @@ def test_a_bad_minif2f_line_is_an_error_naming_file_and_line(tmp_path, line, mes
         load_minif2f(path)
 
 
+def test_a_line_that_is_not_utf8_is_an_error_naming_file_and_line(tmp_path):
+    good = json.dumps(minif2f_row("ok", "test", "theorem ok : True := by\n")).encode()
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(good + b"\n" + '{"name": "caf\u00e9"}'.encode("latin-1") + b"\n")
+    with pytest.raises(ProblemFileError, match=re.escape(f"{path}:2: ") + "'utf-8' codec can't decode"):
+        load_minif2f(path)
+
+
 @pytest.mark.parametrize(
     ("statement", "message"),
     [
