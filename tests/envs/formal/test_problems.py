@@ -169,10 +169,11 @@ class Coqtop:
     SENTINEL = re.compile(rb"</prompt>I\n\s+: True\n\s*<prompt>[^\n]*?</prompt>")
     ERROR = re.compile(rb"^Error:.*?</prompt>", re.MULTILINE | re.DOTALL)
 
-    def __init__(self, timeout: float = 60.0):
+    def __init__(self, folder: Path, timeout: float = 60.0):
         self.timeout = timeout
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # in its own folder: lia and nia write caches where they run
             [require("coqtop"), "-quiet", "-emacs"],
+            cwd=folder,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -201,12 +202,12 @@ class Coqtop:
         self.process.wait()
 
 
-def replay(problems: Iterable[Problem]) -> list[str]:
+def replay(problems: Iterable[Problem], folder: Path) -> list[str]:
     """Replay each problem step by step, one coqtop per imports; the faults found, in words. A fault
     stops its group, since coqtop's state after an error is not the script's."""
     faults = []
     for imports, group in by_imports(problems).items():
-        coqtop = Coqtop()
+        coqtop = Coqtop(folder)
         try:
             faults += replay_group(coqtop, imports, group)
         finally:
@@ -241,20 +242,20 @@ def replay_group(coqtop: Coqtop, imports: str, group: list[Problem]) -> list[str
 
 
 @pytest.mark.slow
-def test_every_coq_reference_proof_replays_one_step_at_a_time():
-    assert replay(builtin_problems()) == []
+def test_every_coq_reference_proof_replays_one_step_at_a_time(tmp_path):
+    assert replay(builtin_problems(), tmp_path) == []
 
 
-def test_the_replay_names_the_step_that_fails_and_a_step_cut_mid_sentence():
+def test_the_replay_names_the_step_that_fails_and_a_step_cut_mid_sentence(tmp_path):
     add_comm = next(p for p in builtin_problems() if p.id == "nat_add_comm")
     wrong = replace(add_comm, coq_proof=add_comm.coq_proof[:3] + ("rewrite IH.",) + add_comm.coq_proof[4:])
-    [fault] = replay([wrong])
+    [fault] = replay([wrong], tmp_path)
     assert fault.startswith("nat_add_comm: step 3 'rewrite IH.' failed") and "Error:" in fault
     cut = replace(add_comm, coq_proof=("intros n m", "induction n."))
-    [fault] = replay([cut])
+    [fault] = replay([cut], tmp_path)
     assert fault.startswith("nat_add_comm: step 0 'intros n m' failed")
     early = replace(add_comm, coq_proof=("intros n m.", "lia.", "reflexivity."))
-    [fault] = replay([early])
+    [fault] = replay([early], tmp_path)
     assert fault == "nat_add_comm: step 1 'lia.' ends early"
 
 
