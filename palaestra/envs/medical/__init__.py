@@ -6,7 +6,13 @@ extra (numpy and pandas for the sandbox's code).
 """
 
 from palaestra.core import register_env
-from palaestra.envs.medical.code_env import MAX_TURNS
+
+# Here rather than in the env modules, so that importing palaestra does not import the sandboxes.
+MAX_TURNS = 15  # MedAgentGym's turn budget
+MEDCALC_BENCH_VARIABLE = "PALAESTRA_MEDCALC_BENCH"
+MEDCALC_BENCH_FILE = (
+    "MedCalc-Bench's test_data.csv (github.com/ncbi-nlp/MedCalc-Bench, dataset/test_data.csv)"
+)
 
 register_env(
     "MedCalc-Code-v0",
@@ -16,4 +22,14 @@ register_env(
     max_episode_steps=MAX_TURNS,
     extra="medical",
     expert=True,
+)
+register_env(
+    "MedCalcBench-v0",
+    "palaestra.envs.medical.medcalc_bench:MedCalcBenchEnv",
+    family="medical",
+    summary="MedCalc-Bench's test rows (55 calculators, real notes), by code; needs its test_data.csv.",
+    max_episode_steps=MAX_TURNS,
+    extra="medical",
+    expert=True,
+    data=(MEDCALC_BENCH_VARIABLE, MEDCALC_BENCH_FILE),
 )

@@ -22,11 +22,11 @@ from typing import Any
 from palaestra.core import ActionError, TextEnv, quote
 from palaestra.core.env import clip_text
 from palaestra.core.tools import function_tool, parse_tool_call
+from palaestra.envs.medical import MAX_TURNS
 from palaestra.sandboxes import PythonSession, RunResult
 
 RUN_PYTHON = "run_python"
 ANSWER = "answer"
-MAX_TURNS = 15  # MedAgentGym's turn budget
 _FENCE = re.compile(r"\A\s*```[A-Za-z0-9_+-]*[ \t]*\n(.*?)\n?```\s*\Z", re.DOTALL)
 
 
