@@ -178,16 +178,16 @@ def _read(file: Path) -> dict[str, BenchRow]:
     return rows
 
 
-def data_file(data_path: str | os.PathLike[str] | None) -> Path:
-    """The csv to read: ``data_path``, else the ``PALAESTRA_MEDCALC_BENCH`` variable; a clear error if
-    neither is given."""
+def data_file(data_path: str | os.PathLike[str] | None) -> Path | None:
+    """The csv to read: ``data_path``, else the ``PALAESTRA_MEDCALC_BENCH`` variable; ``None`` if neither."""
     chosen = data_path if data_path is not None else os.environ.get(DATA_VARIABLE)
-    if not chosen:
-        raise FileNotFoundError(
-            f"MedCalcBench-v0 reads {DATA_DESCRIPTION}, which palaestra does not bundle: download it, then "
-            f'pass gym.make("MedCalcBench-v0", data_path="/path/to/test_data.csv") or set {DATA_VARIABLE}'
-        )
-    return Path(chosen)
+    return Path(chosen) if chosen else None
+
+
+NO_DATA = (
+    f"MedCalcBench-v0 reads {DATA_DESCRIPTION}, which palaestra does not bundle: download it, then pass "
+    f'gym.make("MedCalcBench-v0", data_path="/path/to/test_data.csv") or set {DATA_VARIABLE}'
+)
 
 
 def _rules(row: BenchRow) -> str:
@@ -211,18 +211,24 @@ class MedCalcBenchEnv(CodeTaskEnv):
     expert answers the row's Ground Truth Answer.
 
     Args:
-        data_path: the csv (default: the ``PALAESTRA_MEDCALC_BENCH`` environment variable).
+        data_path: the csv (default: the ``PALAESTRA_MEDCALC_BENCH`` environment variable). Without
+            either, ``reset`` raises a ``FileNotFoundError`` that says how to give it.
     """
 
     splits = ("test",)
 
     def __init__(self, *, data_path: str | os.PathLike[str] | None = None, split: str = "test", **base: Any):
-        self.rows = load_rows(data_file(data_path))
-        self._row_ids = tuple(self.rows)
+        file = data_file(data_path)
+        # Without a file the env is still made (so that suites and listings can hold the id); its first
+        # reset raises NO_DATA. A file that is named but unreadable is an error now.
+        self.rows = load_rows(file) if file is not None else None
+        self._row_ids = tuple(self.rows or ())
         super().__init__(split=split, **base)
         self.row: BenchRow | None = None
 
     def task_ids(self) -> tuple[str, ...]:
+        if self.rows is None:
+            raise FileNotFoundError(NO_DATA)
         return self._row_ids
 
     def _new_task(self, options: dict[str, Any]) -> CodeTask:

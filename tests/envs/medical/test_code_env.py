@@ -1,5 +1,6 @@
 """The code-task base on a tiny task: tools, the real sandboxed session, turn budget, grading, cleanup."""
 
+import sqlite3
 import threading
 import time
 
@@ -182,3 +183,36 @@ def _wait_for(condition, seconds=5.0):
     while not condition():
         assert time.monotonic() < deadline, "processes left behind"
         time.sleep(0.05)
+
+
+class DatabaseEnv(CodeTaskEnv):
+    """Count the rows of a SQLite database placed in the work directory as bytes."""
+
+    def __init__(self, database: bytes, **kwargs):
+        super().__init__(**kwargs)
+        self.database = database
+
+    def _new_task(self, options):
+        return CodeTask(
+            key="ehr",
+            question="How many admissions are there?",
+            grade=lambda answer: float(answer == "3"),
+            files={"ehr.db": self.database},
+        )
+
+
+def test_a_database_file_reaches_the_sandbox(tmp_path):
+    path = tmp_path / "ehr.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("create table admissions (id integer)")
+        connection.executemany("insert into admissions values (?)", [(1,), (2,), (3,)])
+    connection.close()
+    env = DatabaseEnv(path.read_bytes())
+    obs, info = env.reset(seed=0)
+    assert "ehr.db" in obs and "ehr.db" in info[keys.INSTRUCTIONS]
+    query = "sqlite3.connect('ehr.db').execute('select count(*) from admissions').fetchone()[0]"
+    obs, *_ = step_ok(env, f"run_python[import sqlite3\nprint({query})]")
+    assert obs.startswith("3")
+    *_, terminated, truncated, info = step_ok(env, "answer[3]")
+    assert terminated and info[keys.SUCCESS]
+    env.close()

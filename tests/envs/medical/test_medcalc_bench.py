@@ -125,8 +125,10 @@ def test_the_expert_answers_every_row(data):
 
 def test_without_data_the_error_says_how_to_point_at_the_file(monkeypatch, tmp_path):
     monkeypatch.delenv(DATA_VARIABLE, raising=False)
+    env = gym.make("MedCalcBench-v0")  # made, so that suites and listings can hold the id
     with pytest.raises(FileNotFoundError, match=f"data_path=.*{DATA_VARIABLE}"):
-        gym.make("MedCalcBench-v0")
+        env.reset(seed=0)
+    env.close()
     assert DATA_VARIABLE in env_entry("MedCalcBench-v0").missing_requirement()  # so checks skip it
     with pytest.raises(FileNotFoundError, match="no MedCalc-Bench csv at"):
         MedCalcBenchEnv(data_path=tmp_path / "missing.csv")
