@@ -84,6 +84,8 @@ def cell_text(result: RunResult, limit: int) -> str:
         parts.append(result.stderr.rstrip("\n"))
     if result.timed_out:
         parts.append("[the cell ran past its time limit and was stopped]")
+    elif result.exit_code is None or result.killed:
+        parts.append("[the interpreter was killed]")
     elif result.exit_code not in (0, 1):
         parts.append(f"[the interpreter exited with code {result.exit_code}]")
     text = "\n".join(parts) if parts else "[no output]"
@@ -172,7 +174,7 @@ class CodeTaskEnv(TextEnv):
         return [
             function_tool(RUN_PYTHON, self._run_python_description(), {"code": "Python source of the cell"}),
             function_tool(ANSWER, "Give the final answer; this ends the episode.", {"answer": "the answer"}),
-            *(tool.schema for tool in self.task.tools),
+            *(tool.schema for tool in (self.task.tools if self.task is not None else ())),
         ]
 
     def _parse(self, text: str) -> tuple[str, str]:
@@ -266,6 +268,6 @@ class CodeTaskEnv(TextEnv):
             f"- {ANSWER}[your answer]: the final answer; it is graded and the episode ends.\n"
             f"{own}"
             f"{files}"
-            f"You have {self.max_turns} turns. Reward: 1 for a right answer, else 0.\n"
+            f"You have {self.max_turns} turns. Reward: the answer's score (1 when right), else 0.\n"
             f"Example: <action>{RUN_PYTHON}[{task.example_code}]</action> then <action>{ANSWER}[...]</action>"
         )

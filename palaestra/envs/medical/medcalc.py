@@ -53,7 +53,8 @@ class MedCalcEnv(CodeTaskEnv):
         chosen = tuple(CALCULATORS) if calculators is None else tuple(calculators)
         unknown = [name for name in chosen if name not in CALCULATORS]
         if unknown or not chosen:
-            raise ValueError(f"unknown calculator(s) {unknown}; known: {', '.join(CALCULATORS)}")
+            given = f"unknown calculator(s) {unknown}" if unknown else "no calculator given"
+            raise ValueError(f"{given}; known: {', '.join(CALCULATORS)}")
         self.calculators: tuple[Calculator, ...] = tuple(CALCULATORS[name] for name in chosen)
         super().__init__(**base)
         self.case: Case | None = None

@@ -110,6 +110,13 @@ def test_a_crashing_or_timed_out_cell_ends_nothing(env):
     assert obs.split()[0] == env.task.files["numbers.txt"].split()[0]  # the files are written again
     obs, reward, terminated, truncated, info = step_ok(env, "run_python[1/0]")
     assert "ZeroDivisionError" in obs and not (terminated or truncated)
+    obs, reward, terminated, truncated, info = step_ok(env, "run_python[x = bytearray(8 * 1024**3)]")
+    assert "MemoryError" in obs and not (terminated or truncated)
+    killer = "run_python[import os, signal; os.kill(os.getpid(), signal.SIGKILL)]"
+    obs, reward, terminated, truncated, info = step_ok(env, killer)
+    assert "was killed" in obs and "state is lost" in obs and not (terminated or truncated)
+    obs, *_ = step_ok(env, "run_python[print(6 * 7)]")
+    assert obs.startswith("42")
 
 
 def test_long_output_is_clipped_with_its_end_visible(env):
