@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 
+_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")  # LaTeX's \boxed{25}, as models often write a final answer
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)")  # not a digit of a word (CURB65, m2)
 # Words an answer may put before its number; anything else there makes the answer wrong.
 _LEAD = {
@@ -64,7 +65,8 @@ ALL_UNITS = frozenset().union(*(unit_spellings(unit) for unit in [None, *_SPELLI
 
 def read_number(answer: str, *, aliases: Iterable[str] = (), units: frozenset[str] = frozenset()) -> float:
     """The one number ``answer`` gives; ``WrongAnswer`` unless the rest is a name and an accepted unit."""
-    text = answer.strip().replace("−", "-").replace("*", "").replace("`", "").lower()
+    text = _BOXED.sub(r"\1", answer).replace("−", "-").replace("*", "").replace("`", "").replace("$", "")
+    text = text.strip().lower()
     for alias in sorted(aliases, key=len, reverse=True):  # names may hold digits: CURB-65, CHA2DS2-VASc
         text = re.sub(rf"(?<![\w-]){re.escape(alias.lower())}(?![\w-])", " ", text)
     found = _NUMBER.search(text)  # the first number: what follows it must be a unit and nothing more

@@ -188,7 +188,7 @@ def grade(calculator: str, answer: str, truth: float) -> float:
 @pytest.mark.parametrize(
     "answer",
     ["25", "25.0 kg/m2", "25 kg/m^2", "25.1 kg/m²", "24.3", "BMI = 25.1", "The BMI is 25.1 kg/m2.",
-     "**25.2**", "body mass index: 26.2", "Answer: 23.8"],
+     "**25.2**", "body mass index: 26.2", "Answer: 23.8", "\\boxed{25.1}", "$25.1$ kg/m^2"],
 )  # fmt: skip
 def test_right_answers_written_differently_pass(answer):
     assert grade("bmi", answer, 25.0) == 1.0
@@ -201,6 +201,7 @@ def test_right_answers_written_differently_pass(answer):
         "about 25, or maybe 30", "25 or 30", "25-30", "25 30", "between 24 and 26", "25 (or 30)",
         "25 kg", "25 lb/in^2", "25%",  # not the unit asked for
         "1000", "0.001", "",  "none", "BMI", "kg/m2", "the BMI is normal", "maybe 25",
+        "\\boxed{25} or \\boxed{30}",
     ],
 )  # fmt: skip
 def test_near_misses_wrong_units_and_padded_answers_fail(answer):
