@@ -251,18 +251,26 @@ def test_the_expert_answers_every_generated_case_right(split):
     env.close()
 
 
-def test_the_note_is_in_the_sandbox_and_code_can_compute_the_answer():
+BMI_FROM_NOTE = """
+import re
+note = open('note.txt').read()
+weight, unit = re.search(r'weight ([0-9.]+) (kg|lb)', note).groups()
+kg = float(weight) * (0.45359237 if unit == 'lb' else 1)
+height, unit = re.search(r'height ([0-9.]+) (cm|m|in)\\b', note).groups()
+metres = float(height) * {'cm': 0.01, 'm': 1, 'in': 0.0254}[unit]
+print(round(kg / metres ** 2, 2))
+"""
+
+
+def test_code_in_the_sandbox_reads_the_note_and_answers_right():
+    """An agent's way: parse note.txt in the sandbox (either unit), compute, answer what it printed."""
     env = gym.make("MedCalc-Code-v0", calculators=["bmi"])
-    obs, info = env.reset(seed=2)
-    case = env.unwrapped.case
-    assert case.note in obs and "kg/m^2" in info[keys.INSTRUCTIONS]
-    weight, height = case.values["weight"], case.values["height"]
-    obs, *_ = env.step(f"run_python[print(round({weight} / ({height} / 100) ** 2, 2))]")
-    computed = obs.split()[0]
-    obs, *_ = env.step("run_python[print(open('note.txt').read())]")
-    assert obs.startswith(case.note)
-    *_, terminated, truncated, info = env.step(f"answer[{computed} kg/m2]")
-    assert terminated and info[keys.SUCCESS]
+    for seed in range(6):
+        obs, info = env.reset(seed=seed)
+        assert env.unwrapped.case.note in obs and "kg/m^2" in info[keys.INSTRUCTIONS]
+        obs, *_ = env.step(f"run_python[{BMI_FROM_NOTE}]")
+        *_, terminated, truncated, info = env.step(f"answer[{obs.split()[0]} kg/m2]")
+        assert terminated and info[keys.SUCCESS], env.unwrapped.case.note
     env.close()
 
 
