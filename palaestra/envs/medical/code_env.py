@@ -135,6 +135,8 @@ class CodeTaskEnv(TextEnv):
         if not cell_timeout > 0:
             raise ValueError(f"cell_timeout must be positive, got {cell_timeout}")
         self.cell_timeout = min(cell_timeout, self.step_timeout)
+        if memory_mb < 128:  # the sandbox's own floor, checked here so that no episode fails on it
+            raise ValueError(f"memory_mb must be at least 128, got {memory_mb}")
         self.memory_mb = int(memory_mb)
         self.output_limit = self.default_output_limit if output_limit is None else int(output_limit)
         if self.output_limit < 200:
@@ -167,7 +169,9 @@ class CodeTaskEnv(TextEnv):
         self.task = self._new_task(options)
         self.answer = None
         self.score = 0.0
-        self._history = hashlib.blake2b(self.task.key.encode(), digest_size=16).digest()
+        self._history = hashlib.blake2b(
+            self.task.key.encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
         self._said = self._opening()
 
     def tools(self) -> list[dict[str, Any]]:

@@ -223,3 +223,13 @@ def test_a_database_file_reaches_the_sandbox(tmp_path):
     *_, terminated, truncated, info = step_ok(env, "answer[3]")
     assert terminated and info[keys.SUCCESS]
     env.close()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"max_turns": 0}, "max_turns"), ({"cell_timeout": 0}, "cell_timeout"), ({"memory_mb": 64}, "memory_mb"),
+     ({"output_limit": 10}, "output_limit")],
+)  # fmt: skip
+def test_bad_settings_are_clear_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ProductEnv(**kwargs)
