@@ -8,6 +8,7 @@ this machine lacks what the extra brings, so checks can skip such an id with the
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,14 +45,19 @@ class EnvEntry:
     extra: str | None = None
     expert: bool = False
     deterministic: bool = True
+    data: tuple[str, str] | None = None  # (environment variable, what its path names) of a data-set env
 
     @property
     def modality(self) -> str:
         return "vision" if "-Vision-" in self.id else "text"
 
     def missing_requirement(self) -> str | None:
-        """``None`` when this machine has what the id needs; otherwise what to install, as a command."""
-        return missing_extra(self.extra) if self.extra else None
+        """``None`` when this machine has what the id needs; otherwise what to install, as a command, or
+        the environment variable to set to the data the id reads."""
+        missing = missing_extra(self.extra) if self.extra else None
+        if missing is None and self.data is not None and not os.environ.get(self.data[0]):
+            return f"set {self.data[0]} to the path of {self.data[1]}"
+        return missing
 
 
 def missing_extra(extra: str) -> str | None:
@@ -80,18 +86,21 @@ def register_env(
     extra: str | None = None,
     expert: bool = False,
     deterministic: bool = True,
+    data: tuple[str, str] | None = None,
 ) -> None:
     """Register ``env_id`` with Gymnasium and record its family, summary and capabilities.
 
     ``extra`` names the ``palaestra[extra]`` the env needs, ``expert`` says whether ``expert_action``
-    plays it, ``deterministic`` whether the same seed and actions give the same bytes.
+    plays it, ``deterministic`` whether the same seed and actions give the same bytes. ``data`` is
+    ``(variable, description)`` for an env over a data set that is not bundled: the environment
+    variable that holds its path (checks skip the id while it is unset).
     """
     if extra is not None and extra not in EXTRA_REQUIREMENTS:
         raise ValueError(f"unknown extra {extra!r}; known extras: {', '.join(EXTRA_REQUIREMENTS)}")
     kwargs = dict(kwargs or {})
     gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs)
     _CATALOGUE[env_id] = EnvEntry(
-        env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic
+        env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic, data
     )
 
 

@@ -6,15 +6,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import palaestra
+from palaestra.core import env_entry
 from palaestra.core import info as keys
 from palaestra.core.conformance import CHECKS
 
 ENV_IDS = [entry.id for entry in palaestra.registered_envs()]
 
 
+def skip_if_missing(env_id: str) -> None:
+    """Skip an id whose extra, or whose data set, is not on this machine (as ``run_checks`` does)."""
+    missing = env_entry(env_id).missing_requirement()
+    if missing:
+        pytest.skip(f"{env_id}: {missing}")
+
+
 @pytest.mark.parametrize("check", list(CHECKS), ids=list(CHECKS))
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_conformance(env_id, check):
+    skip_if_missing(env_id)
     CHECKS[check](env_id)
 
 
@@ -36,6 +45,7 @@ _REPLIES = st.one_of(
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_fuzzed_replies_never_raise(env_id):
+    skip_if_missing(env_id)
     env = gym.make(env_id)
     base = env.unwrapped
 
