@@ -4,3 +4,15 @@ Every env here is a ``code_env.CodeTaskEnv``: ``run_python[...]`` cells in a per
 interpreter, the family's own tools, then ``answer[...]``, graded by code. Ids need the ``medical``
 extra (numpy and pandas for the sandbox's code).
 """
+
+from palaestra.core import register_env  # noqa: E402
+
+register_env(
+    "EHRQuery-Code-v0",
+    "palaestra.envs.medical.ehr:EHRQueryEnv",
+    family="medical",
+    summary="Questions about a generated MIMIC-like EHR database (SQLite), answered by querying it with code.",
+    max_episode_steps=15,
+    extra="medical",
+    expert=True,
+)
