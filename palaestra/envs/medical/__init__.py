@@ -11,7 +11,7 @@ register_env(
     "EHRQuery-Code-v0",
     "palaestra.envs.medical.ehr:EHRQueryEnv",
     family="medical",
-    summary="Questions about a generated MIMIC-like EHR database (SQLite), answered by querying it with code.",
+    summary="Questions about a generated MIMIC-like SQLite EHR database, answered by querying it with code.",
     max_episode_steps=15,
     extra="medical",
     expert=True,

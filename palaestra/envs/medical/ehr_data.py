@@ -326,7 +326,8 @@ def _average_lab(rng: np.random.Generator, db: sqlite3.Connection) -> Question:
         "average_lab",
         f"What is the average of all {lab.label} values ({lab.unit}) of patient {patient}, over all "
         "admissions, rounded to 2 decimal places? Answer none if there are none.",
-        f"SELECT ROUND(AVG(valuenum), 2) FROM labevents WHERE subject_id = {patient} AND itemid = {lab.itemid}",
+        f"SELECT ROUND(AVG(valuenum), 2) FROM labevents WHERE subject_id = {patient} "
+        f"AND itemid = {lab.itemid}",
     )
 
 
@@ -396,7 +397,8 @@ def _patients_with_lab_above(rng: np.random.Generator, db: sqlite3.Connection) -
     return Question(
         "patients_with_lab_above",
         f"How many distinct patients ever had a {lab.label} value above {threshold:g} {lab.unit}?",
-        f"SELECT COUNT(DISTINCT subject_id) FROM labevents WHERE itemid = {lab.itemid} AND valuenum > {threshold}",
+        f"SELECT COUNT(DISTINCT subject_id) FROM labevents WHERE itemid = {lab.itemid} "
+        f"AND valuenum > {threshold}",
     )
 
 
@@ -406,7 +408,8 @@ def _admission_days(rng: np.random.Generator, db: sqlite3.Connection) -> Questio
         "admission_days",
         f"How long did hospital admission {hadm} of patient {patient} last, in days from admission to "
         "discharge, rounded to 2 decimal places?",
-        f"SELECT ROUND(julianday(dischtime) - julianday(admittime), 2) FROM admissions WHERE hadm_id = {hadm}",
+        "SELECT ROUND(julianday(dischtime) - julianday(admittime), 2) FROM admissions "
+        f"WHERE hadm_id = {hadm}",
     )
 
 
