@@ -16,3 +16,12 @@ register_env(
     extra="medical",
     expert=True,
 )
+register_env(
+    "BioCode-Code-v0",
+    "palaestra.envs.medical.biocode:BioCodeEnv",
+    family="medical",
+    summary="Implement a bioinformatics function; hidden unit tests drawn from the seed run in a sandbox.",
+    max_episode_steps=15,
+    extra="medical",
+    expert=True,
+)
