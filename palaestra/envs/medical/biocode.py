@@ -48,7 +48,8 @@ class BioCodeEnv(CodeTaskEnv):
             raise ValueError(f"unknown function(s) {unknown}; the functions are: {', '.join(FUNCTIONS)}")
         super().__init__(**base)
         self.function: BioFunction | None = None
-        self.cases: list[list] = []
+        self.cases: list[list] = []  # the hidden tests' inputs
+        self.expected_results: list[object] = []  # their results by the reference, in canonical form
 
     def _new_task(self, options: dict[str, Any]) -> CodeTask:
         function = FUNCTIONS[self.functions[int(self.np_random.integers(len(self.functions)))]]
@@ -56,7 +57,7 @@ class BioCodeEnv(CodeTaskEnv):
         # through JSON, as the sandbox will see them; each call gets its own copy of its inputs
         cases = json.loads(json.dumps(cases))
         expected = [json.loads(json.dumps(canonical(function.reference(*copy.deepcopy(c))))) for c in cases]
-        self.function, self.cases = function, cases
+        self.function, self.cases, self.expected_results = function, cases, expected
         timeout = min(GRADING_TIMEOUT, self.step_timeout)
 
         def grade(answer: str) -> float:
