@@ -28,6 +28,10 @@ SCHEMA_TOOL = function_tool(
     "they join.",
     {},
 )
+SCHEMA_NOTE = (
+    "\nTimes are text 'YYYY-MM-DD HH:MM:SS' (shifted into the 2100s, as in MIMIC). labevents.itemid joins "
+    "d_labitems (label: the test's name); diagnoses_icd.icd9_code joins d_icd_diagnoses."
+)
 EXPERT_MARK = "EXPERT-ROWS"
 _EXPERT_ROWS = re.compile(rf"^{EXPERT_MARK} (.*)$", re.MULTILINE)
 PRESETS: dict[str, dict[str, Any]] = {
@@ -100,7 +104,7 @@ class EHRQueryEnv(CodeTaskEnv):
             question = draw_question(self.np_random, db, self.settings["templates"])
             expected = question.answer(db)
             data = database_bytes(db)
-            schema = schema_text(db)
+            schema = schema_text(db) + SCHEMA_NOTE
         finally:
             db.close()
         self.question, self.expected = question, expected
@@ -119,14 +123,19 @@ class EHRQueryEnv(CodeTaskEnv):
         )
 
     def expert_action(self) -> str:
-        """Run the question's SQL in the sandbox, as an agent would, then answer what it printed."""
-        found = _EXPERT_ROWS.findall(self._describe())
-        if not found:
-            code = (
-                "import json, sqlite3\n"
-                f"rows = sqlite3.connect({DATABASE_FILE!r}).execute({self.question.sql!r}).fetchall()\n"
-                f"print({EXPERT_MARK!r}, json.dumps([row[0] for row in rows if row[0] is not None]))"
-            )
-            return f"{RUN_PYTHON}[{code}]"
-        values = json.loads(found[-1])
-        return f"{ANSWER}[{', '.join(str(value) for value in values) if values else 'none'}]"
+        return query_expert_action(self._describe(), self.question.sql, DATABASE_FILE)
+
+
+def query_expert_action(observation: str, sql: str, database: str) -> str:
+    """An expert's next action on a question ``sql`` answers: run the query in the sandbox, as an agent
+    would, then answer what the cell printed (read back from ``observation``)."""
+    found = _EXPERT_ROWS.findall(observation)
+    if not found:
+        code = (
+            "import json, sqlite3\n"
+            f"rows = sqlite3.connect({database!r}).execute({sql!r}).fetchall()\n"
+            f"print({EXPERT_MARK!r}, json.dumps([row[0] for row in rows if row[0] is not None]))"
+        )
+        return f"{RUN_PYTHON}[{code}]"
+    values = json.loads(found[-1])
+    return f"{ANSWER}[{', '.join(str(value) for value in values) if values else 'none'}]"

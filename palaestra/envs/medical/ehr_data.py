@@ -215,17 +215,17 @@ def database_bytes(db: sqlite3.Connection) -> bytes:
 
 
 def schema_text(db: sqlite3.Connection) -> str:
-    """What the ``schema`` tool shows: each table's columns, row count and a sample row."""
+    """What a ``schema`` tool shows of any SQLite database: each table's columns, row count and a row."""
     lines = []
-    for table in TABLES:
-        columns = [f"{row[1]} {row[2]}" for row in db.execute(f"PRAGMA table_info({table})")]
-        count = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-        sample = db.execute(f"SELECT * FROM {table} LIMIT 1").fetchone()
+    tables = [
+        row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+    ]
+    for table in tables:
+        name = '"' + table.replace('"', '""') + '"'
+        columns = [f"{row[1]} {row[2]}".strip() for row in db.execute(f"PRAGMA table_info({name})")]
+        count = db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+        sample = db.execute(f"SELECT * FROM {name} LIMIT 1").fetchone()
         lines.append(f"{table} ({count} rows): {', '.join(columns)}\n  e.g. {sample}")
-    lines.append(
-        "Times are text 'YYYY-MM-DD HH:MM:SS' (shifted into the 2100s, as in MIMIC). labevents.itemid "
-        "joins d_labitems (label = the test's name); diagnoses_icd.icd9_code joins d_icd_diagnoses."
-    )
     return "\n".join(lines)
 
 
