@@ -25,3 +25,13 @@ register_env(
     extra="medical",
     expert=True,
 )
+register_env(
+    "MedAgentGym-v0",
+    "palaestra.envs.medical.medagentgym:MedAgentGymEnv",
+    family="medical",
+    summary="MedAgentGym's own task files (EHR sets with their SQLite databases, biocoder), graded by value.",
+    max_episode_steps=15,
+    extra="medical",
+    expert=True,
+    data_variable="PALAESTRA_MEDAGENTGYM_DATA",
+)
