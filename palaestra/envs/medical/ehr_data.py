@@ -231,16 +231,20 @@ def schema_text(db: sqlite3.Connection) -> str:
 
 @dataclass(frozen=True)
 class Question:
-    """A filled template: its text, the SQL that answers it, and whether the answer's order is asked."""
+    """A filled template: its text, the SQL that answers it, whether the answer's order is asked, and
+    the decimals the text asks numbers to be rounded to (the SQL gives the exact value)."""
 
     template: str
     text: str
     sql: str
     ordered: bool = False
+    decimals: int | None = None
 
     def answer(self, db: sqlite3.Connection) -> ExpectedAnswer:
         """The right answer: what ``sql`` returns on ``db``."""
-        return expected_from_rows(db.execute(self.sql).fetchall(), ordered=self.ordered)
+        return expected_from_rows(
+            db.execute(self.sql).fetchall(), ordered=self.ordered, decimals=self.decimals
+        )
 
 
 def _rows(db: sqlite3.Connection, sql: str) -> list[tuple]:
@@ -326,8 +330,8 @@ def _average_lab(rng: np.random.Generator, db: sqlite3.Connection) -> Question:
         "average_lab",
         f"What is the average of all {lab.label} values ({lab.unit}) of patient {patient}, over all "
         "admissions, rounded to 2 decimal places? Answer none if there are none.",
-        f"SELECT ROUND(AVG(valuenum), 2) FROM labevents WHERE subject_id = {patient} "
-        f"AND itemid = {lab.itemid}",
+        f"SELECT AVG(valuenum) FROM labevents WHERE subject_id = {patient} AND itemid = {lab.itemid}",
+        decimals=2,
     )
 
 
@@ -408,8 +412,8 @@ def _admission_days(rng: np.random.Generator, db: sqlite3.Connection) -> Questio
         "admission_days",
         f"How long did hospital admission {hadm} of patient {patient} last, in days from admission to "
         "discharge, rounded to 2 decimal places?",
-        "SELECT ROUND(julianday(dischtime) - julianday(admittime), 2) FROM admissions "
-        f"WHERE hadm_id = {hadm}",
+        f"SELECT julianday(dischtime) - julianday(admittime) FROM admissions WHERE hadm_id = {hadm}",
+        decimals=2,
     )
 
 

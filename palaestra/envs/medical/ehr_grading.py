@@ -4,9 +4,11 @@ MedAgentGym's EHR checker scores an output as right when the expected value occu
 ``"1, 2, 3, ... 100"`` answers every count question. Here an answer is parsed into values and
 compared with the expected ones:
 
-- integers exactly (``3`` and ``3.0`` match, ``3.01`` does not); other numbers within 0.1 % (and
-  1e-6 absolute); time stamps as times (``2105-03-04 10:00:00`` = ``2105-03-04T10:00``); text
-  case-insensitively with runs of white space folded;
+- integers exactly (``3`` and ``3.0`` match, ``3.01`` does not); other numbers as equal up to
+  floating-point noise (1e-6 relative), or, where the question asks for N decimals, within half a
+  unit of the N-th decimal of the exact value (so any correct rounding, or more digits, match);
+  time stamps as times (``2105-03-04 10:00:00`` = ``2105-03-04T10:00``); text case-insensitively
+  with runs of white space folded;
 - several values as a set where order is not asked: the same values, none missing, none extra
   (repeats of one value count once); in order where it is asked;
 - ``none`` (also ``null``, ``[]``, ``no answer``...) matches exactly the questions whose query
@@ -27,8 +29,8 @@ from datetime import datetime
 
 Value = int | float | str
 MAX_ANSWER_LENGTH = 20_000  # longer text is no answer to any EHR question
-RELATIVE_TOLERANCE = 1e-3
-ABSOLUTE_TOLERANCE = 1e-6
+RELATIVE_TOLERANCE = 1e-6  # floating-point noise, not a looser answer
+ABSOLUTE_TOLERANCE = 1e-9
 NONE_WORDS = frozenset({"none", "null", "nil", "no answer", "no result", "no results", "n/a", "nan", ""})
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -36,11 +38,13 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 @dataclass(frozen=True)
 class ExpectedAnswer:
-    """The right answer to a question: its values (empty: the query finds nothing, answer ``none``)
-    and whether their order was asked."""
+    """The right answer to a question: its values (empty: the query finds nothing, answer ``none``),
+    whether their order was asked, and the decimals the question asks numbers to be rounded to
+    (``None``: the values are exact)."""
 
     values: tuple[Value, ...]
     ordered: bool = False
+    decimals: int | None = None
 
     @property
     def is_none(self) -> bool:
@@ -53,11 +57,13 @@ class ExpectedAnswer:
         return ", ".join(str(value) for value in self.values)
 
 
-def expected_from_rows(rows: Sequence[Sequence[object]], *, ordered: bool = False) -> ExpectedAnswer:
+def expected_from_rows(
+    rows: Sequence[Sequence[object]], *, ordered: bool = False, decimals: int | None = None
+) -> ExpectedAnswer:
     """The expected answer of a query's rows: their first column, without NULLs (an aggregate over
     nothing gives one NULL row, which is ``none``)."""
     values = tuple(row[0] for row in rows if row and row[0] is not None)
-    return ExpectedAnswer(tuple(_plain(value) for value in values), ordered)
+    return ExpectedAnswer(tuple(_plain(value) for value in values), ordered, decimals)
 
 
 def _plain(value: object) -> Value:
@@ -158,21 +164,23 @@ def _match(expected: ExpectedAnswer, given: list[Value]) -> bool:
         return False
     unmatched = list(distinct)
     for value in wanted:
-        hit = next((i for i, item in enumerate(unmatched) if _same(value, item)), None)
+        hit = next((i for i, item in enumerate(unmatched) if _same(value, item, expected.decimals)), None)
         if hit is None:
             return False
         unmatched.pop(hit)
     return True
 
 
-def _same(expected: Value, given: Value) -> bool:
-    """One expected value against one given value."""
+def _same(expected: Value, given: Value, decimals: int | None = None) -> bool:
+    """One expected value against one given value (numbers asked to ``decimals`` places)."""
     expected_number, given_number = _number(expected), _number(given)
     if expected_number is not None:
         if given_number is None:
             return False
         if _is_integer(expected):
             return float(given_number) == float(expected_number)
+        if decimals is not None:
+            return abs(given_number - expected_number) <= 0.5 * 10.0**-decimals + ABSOLUTE_TOLERANCE
         return math.isclose(
             given_number, expected_number, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE
         )

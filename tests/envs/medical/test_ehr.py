@@ -15,8 +15,8 @@ from palaestra.sandboxes import available_backends
 needs_sandbox = pytest.mark.skipif(not available_backends(), reason="no sandbox backend works here")
 
 
-def expect(*values, ordered=False):
-    return ExpectedAnswer(tuple(values), ordered)
+def expect(*values, ordered=False, decimals=None):
+    return ExpectedAnswer(tuple(values), ordered, decimals)
 
 
 # -- the grader ---------------------------------------------------------------------------------------
@@ -44,14 +44,25 @@ def test_padded_supersets_and_near_misses_of_a_count_fail(answer):
     assert not grade(expect(3), answer)
 
 
-def test_floats_match_within_a_tenth_of_a_percent_and_no_further():
-    assert grade(expect(7.33), "7.33")
-    assert grade(expect(7.33), "7.3333")  # the unrounded average
+def test_exact_floats_match_up_to_float_noise_and_no_further():
+    assert grade(expect(1.2), "1.2")
     assert grade(expect(1.2), "1.20")
-    assert not grade(expect(7.33), "7.4")
-    assert not grade(expect(1.2), "1.3")
-    assert not grade(expect(1.2), "12")
-    assert not grade(expect(1.2), "1.2 mg/dL")  # units are not part of the answer
+    assert grade(expect(0.1 + 0.2), "0.3")
+    assert grade(expect(28.0), "28")
+    for near_miss in ("1.24", "1.3", "1.19", "12", "1.2 mg/dL"):  # units are not part of the answer
+        assert not grade(expect(1.2), near_miss), near_miss
+    assert not grade(expect(28.0), "28.02")
+
+
+def test_a_value_asked_to_n_decimals_matches_any_right_rounding_and_nothing_else():
+    average = expect(22 / 3, decimals=2)  # 7.3333...
+    for right in ("7.33", "7.3333", "7.333333333"):
+        assert grade(average, right), right
+    for wrong in ("7.34", "7.3", "7", "7.32"):
+        assert not grade(average, wrong), wrong
+    half = expect(0.625, decimals=2)  # SQLite rounds it up, Python's round() down: both are right
+    assert grade(half, "0.63") and grade(half, "0.62")
+    assert not grade(half, "0.6") and not grade(half, "0.64")
 
 
 def test_a_set_passes_in_any_order_and_fails_with_a_value_missing_or_extra():
