@@ -44,7 +44,7 @@ class EnvEntry:
     extra: str | None = None
     expert: bool = False
     deterministic: bool = True
-    data_variable: str | None = None
+    data: tuple[str, str] | None = None  # (environment variable, what its path names) of a data-set env
 
     @property
     def modality(self) -> str:
@@ -52,10 +52,10 @@ class EnvEntry:
 
     def missing_requirement(self) -> str | None:
         """``None`` when this machine has what the id needs; otherwise what to install, as a command, or
-        the environment variable to set to the id's data (data sets that are not bundled)."""
+        the environment variable to set to the data the id reads."""
         missing = missing_extra(self.extra) if self.extra else None
-        if missing is None and self.data_variable and not os.environ.get(self.data_variable):
-            return f"set {self.data_variable} to the folder of {self.id}'s data (it is not bundled)"
+        if missing is None and self.data is not None and not os.environ.get(self.data[0]):
+            return f"set {self.data[0]} to the path of {self.data[1]}"
         return missing
 
 
@@ -85,20 +85,21 @@ def register_env(
     extra: str | None = None,
     expert: bool = False,
     deterministic: bool = True,
-    data_variable: str | None = None,
+    data: tuple[str, str] | None = None,
 ) -> None:
     """Register ``env_id`` with Gymnasium and record its family, summary and capabilities.
 
     ``extra`` names the ``palaestra[extra]`` the env needs, ``expert`` says whether ``expert_action``
-    plays it, ``deterministic`` whether the same seed and actions give the same bytes, ``data_variable``
-    the environment variable that points at the id's data where the data is not bundled.
+    plays it, ``deterministic`` whether the same seed and actions give the same bytes. ``data`` is
+    ``(variable, description)`` for an env over a data set that is not bundled: the environment
+    variable that holds its path (checks skip the id while it is unset).
     """
     if extra is not None and extra not in EXTRA_REQUIREMENTS:
         raise ValueError(f"unknown extra {extra!r}; known extras: {', '.join(EXTRA_REQUIREMENTS)}")
     kwargs = dict(kwargs or {})
     gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs)
     _CATALOGUE[env_id] = EnvEntry(
-        env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic, data_variable
+        env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic, data
     )
 
 

@@ -13,11 +13,11 @@ from palaestra.core.conformance import CHECKS
 ENV_IDS = [entry.id for entry in palaestra.registered_envs()]
 
 
-def skip_if_missing(env_id):
-    """Skip an id whose extra or data is missing here, with the reason (``run_checks`` does the same)."""
+def skip_if_missing(env_id: str) -> None:
+    """Skip an id whose extra, or whose data set, is not on this machine (as ``run_checks`` does)."""
     missing = env_entry(env_id).missing_requirement()
     if missing:
-        pytest.skip(missing)
+        pytest.skip(f"{env_id}: {missing}")
 
 
 @pytest.mark.parametrize("check", list(CHECKS), ids=list(CHECKS))

@@ -33,5 +33,8 @@ register_env(
     max_episode_steps=15,
     extra="medical",
     expert=True,
-    data_variable="PALAESTRA_MEDAGENTGYM_DATA",
+    data=(
+        "PALAESTRA_MEDAGENTGYM_DATA",
+        "MedAgentGym's data folder (the one holding mimic_iii/, biocoder/, ...)",
+    ),
 )
