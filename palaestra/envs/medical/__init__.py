@@ -5,7 +5,7 @@ interpreter, the family's own tools, then ``answer[...]``, graded by code. Ids n
 extra (numpy and pandas for the sandbox's code).
 """
 
-from palaestra.core import register_env  # noqa: E402
+from palaestra.core import register_env
 
 register_env(
     "EHRQuery-Code-v0",
