@@ -138,4 +138,7 @@ def query_expert_action(observation: str, sql: str, database: str) -> str:
         )
         return f"{RUN_PYTHON}[{code}]"
     values = json.loads(found[-1])
-    return f"{ANSWER}[{', '.join(str(value) for value in values) if values else 'none'}]"
+    if not values:
+        return f"{ANSWER}[none]"
+    # several values as a list literal: a value may hold a comma ("hematocrit, pleural")
+    return f"{ANSWER}[{values[0] if len(values) == 1 else json.dumps(values)}]"

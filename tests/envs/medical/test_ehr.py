@@ -80,6 +80,13 @@ def test_a_set_passes_in_any_order_and_fails_with_a_value_missing_or_extra():
         assert not grade(codes, answer), answer
 
 
+def test_values_holding_commas_are_read_whole_or_from_a_list():
+    assert grade(expect("hematocrit, pleural"), "hematocrit, pleural")
+    labs = expect("hematocrit, pleural", "sodium")
+    assert grade(labs, '["sodium", "hematocrit, pleural"]')
+    assert not grade(labs, "hematocrit, pleural")
+
+
 def test_an_ordered_list_must_keep_its_order():
     values = expect(1.2, 0.9, 1.4, ordered=True)
     assert grade(values, "1.2, 0.9, 1.4")
