@@ -6,7 +6,8 @@ compared with the expected ones:
 
 - integers exactly (``3`` and ``3.0`` match, ``3.01`` does not); other numbers as equal up to
   floating-point noise (1e-6 relative), or, where the question asks for N decimals, within half a
-  unit of the N-th decimal of the exact value (so any correct rounding, or more digits, match);
+  unit of the N-th decimal of the exact value (so any correct rounding, or more digits, match), or
+  within a relative tolerance where the data set grades so (NPowerAI's powers, 1 %);
   time stamps as times (``2105-03-04 10:00:00`` = ``2105-03-04T10:00``); text case-insensitively
   with runs of white space folded;
 - several values as a set where order is not asked: the same values, none missing, none extra
@@ -39,12 +40,14 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 @dataclass(frozen=True)
 class ExpectedAnswer:
     """The right answer to a question: its values (empty: the query finds nothing, answer ``none``),
-    whether their order was asked, and the decimals the question asks numbers to be rounded to
-    (``None``: the values are exact)."""
+    whether their order was asked, and how close a non-integer number must be: within rounding to
+    ``decimals`` places where the question asks for them, within ``tolerance`` (relative) where the
+    data set allows that much, else exact up to floating-point noise."""
 
     values: tuple[Value, ...]
     ordered: bool = False
     decimals: int | None = None
+    tolerance: float | None = None
 
     @property
     def is_none(self) -> bool:
@@ -154,33 +157,37 @@ def _match(expected: ExpectedAnswer, given: list[Value]) -> bool:
     if any(_is_none_item(item) for item in given):
         return False
     if expected.ordered:
-        return len(given) == len(expected.values) and all(_same(e, g) for e, g in zip(expected.values, given))
+        return len(given) == len(expected.values) and all(
+            _same(e, g, expected) for e, g in zip(expected.values, given)
+        )
     distinct: list[Value] = []
     for item in given:  # a value given twice counts once
-        if not any(_same(item, seen) for seen in distinct):
+        if not any(_same(item, seen, expected) for seen in distinct):
             distinct.append(item)
     wanted = list(dict.fromkeys(expected.values))
     if len(distinct) != len(wanted):
         return False
     unmatched = list(distinct)
     for value in wanted:
-        hit = next((i for i, item in enumerate(unmatched) if _same(value, item, expected.decimals)), None)
+        hit = next((i for i, item in enumerate(unmatched) if _same(value, item, expected)), None)
         if hit is None:
             return False
         unmatched.pop(hit)
     return True
 
 
-def _same(expected: Value, given: Value, decimals: int | None = None) -> bool:
-    """One expected value against one given value (numbers asked to ``decimals`` places)."""
+def _same(expected: Value, given: Value, answer: ExpectedAnswer) -> bool:
+    """One expected value of ``answer`` against one given value."""
     expected_number, given_number = _number(expected), _number(given)
     if expected_number is not None:
         if given_number is None:
             return False
         if _is_integer(expected):
             return float(given_number) == float(expected_number)
-        if decimals is not None:
-            return abs(given_number - expected_number) <= 0.5 * 10.0**-decimals + ABSOLUTE_TOLERANCE
+        if answer.decimals is not None:
+            return abs(given_number - expected_number) <= 0.5 * 10.0**-answer.decimals + ABSOLUTE_TOLERANCE
+        if answer.tolerance is not None:
+            return abs(given_number - expected_number) <= answer.tolerance * abs(expected_number)
         return math.isclose(
             given_number, expected_number, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE
         )
