@@ -13,6 +13,8 @@ and ``eicu`` name their test file ``valid_tasks.jsonl``, read when there is no `
 - ``biocoder``: ``idx, problem, solution, context, signature, code``; ``context`` is a program with the
   line ``<<insert solution here>>`` and a ``main`` that prints results, ``code`` the same program with
   the reference solution in place.
+- ``npowerai``: ``task_type, task_id, estimate_target, question, answer``; ``task_id`` names the
+  question's template, not the row, so a row is named by its split and position (``test-17``).
 """
 
 from __future__ import annotations
@@ -33,10 +35,18 @@ from palaestra.sandboxes import RunResult, run
 
 DATA_VARIABLE = "PALAESTRA_MEDAGENTGYM_DATA"
 EHR_DATASETS = ("mimic_iii", "eicu", "treqs")
-CODE_DATASETS = ("biocoder",)
-DATASETS = EHR_DATASETS + CODE_DATASETS
-EHR_FIELDS = ("db_id", "question", "template", "query", "is_impossible", "id", "answer")
-BIOCODER_FIELDS = ("idx", "problem", "solution", "context", "signature", "code")
+DATASETS = (*EHR_DATASETS, "biocoder", "npowerai")
+# The fields each data set's rows must have, and the one that names a row (None: its position).
+FIELDS: dict[str, tuple[str, ...]] = {
+    **{
+        name: ("db_id", "question", "template", "query", "is_impossible", "id", "answer")
+        for name in EHR_DATASETS
+    },
+    "biocoder": ("idx", "problem", "solution", "context", "signature", "code"),
+    "npowerai": ("task_type", "task_id", "estimate_target", "question", "answer"),
+}
+ROW_KEYS: dict[str, str | None] = {**dict.fromkeys(EHR_DATASETS, "id"), "biocoder": "idx", "npowerai": None}
+POWER_TOLERANCE = 0.01  # NPowerAI's checker takes a power within 1 % of the answer
 INSERT_MARK = "<<insert solution here>>"
 MAX_DATABASE_BYTES = 60 * 2**20  # the sandbox's work directory holds 64 MB
 RUN_TIMEOUT = 10.0
@@ -122,13 +132,15 @@ class MedAgentGymEnv(CodeTaskEnv):
     MedAgentGym's substring match; an impossible question's answer is none. ``biocoder``: the problem,
     the signature and the surrounding program; the submitted function is put in that program at
     ``<<insert solution here>>``, run in a fresh sandbox, and must print exactly what the program with
-    the reference solution prints (computed in the sandbox at the first answer).
+    the reference solution prints (computed in the sandbox at the first answer). ``npowerai``: a
+    power-analysis question; a sample size must be exact, a power within 1 % (NPowerAI's rule).
 
     Spaces: text, the contract's bounds. Reward: 1 for a right answer, else 0; the answer ends the
-    episode; 15 turns. Task ids: the rows' ``id`` (EHR sets) or ``idx`` (biocoder).
+    episode; 15 turns. Task ids: the rows' ``id`` (EHR sets) or ``idx`` (biocoder), ``<split>-<position>``
+    (npowerai).
 
     Args:
-        dataset: one of ``mimic_iii``, ``eicu``, ``treqs``, ``biocoder``.
+        dataset: one of ``mimic_iii``, ``eicu``, ``treqs``, ``biocoder``, ``npowerai``.
         data_path: MedAgentGym's data folder (default: the ``PALAESTRA_MEDAGENTGYM_DATA`` variable).
 
     Example:
@@ -149,12 +161,12 @@ class MedAgentGymEnv(CodeTaskEnv):
         self._reference_output: dict[str, str] = {}  # biocoder task id -> what its reference prints
 
     def _load(self, split: str) -> dict[str, dict[str, Any]]:
-        fields = EHR_FIELDS if self.dataset in EHR_DATASETS else BIOCODER_FIELDS
-        key = "id" if self.dataset in EHR_DATASETS else "idx"
+        key = ROW_KEYS[self.dataset]
         rows: dict[str, dict[str, Any]] = {}
         path = task_file(self.folder, split)
-        for row in read_rows(path, fields):
-            task_id = str(row[key])
+        for position, row in enumerate(read_rows(path, FIELDS[self.dataset])):
+            # rows without an id of their own are named by split and position (MedAgentGym's index)
+            task_id = f"{split}-{position}" if key is None else str(row[key])
             if task_id in rows:
                 raise ValueError(f"{path}: two rows have the {key} {task_id!r}")
             rows[task_id] = row
@@ -168,6 +180,8 @@ class MedAgentGymEnv(CodeTaskEnv):
         key = f"medagentgym:{self.dataset}:{self.task_id}"
         if self.dataset in EHR_DATASETS:
             return self._ehr_task(row, key)
+        if self.dataset == "npowerai":
+            return self._npowerai_task(row, key)
         return self._biocoder_task(row, key)
 
     # -- EHR sets -------------------------------------------------------------------------------
@@ -210,6 +224,27 @@ class MedAgentGymEnv(CodeTaskEnv):
                 "print(db.execute('SELECT name FROM sqlite_master').fetchall())"
             ),
             tools=(TaskTool(SCHEMA_TOOL, lambda argument: schema),),
+        )
+
+    # -- npowerai -------------------------------------------------------------------------------
+    def _npowerai_task(self, row: dict[str, Any], key: str) -> CodeTask:
+        size = row["estimate_target"] == "size"
+        expected = ExpectedAnswer((row["answer"],), tolerance=None if size else POWER_TOLERANCE)
+        if size and not (isinstance(row["answer"], int) or str(row["answer"]).strip().isdigit()):
+            raise ValueError(
+                f"npowerai task {self.task_id}: a sample size that is no integer: {row['answer']!r}"
+            )
+        return CodeTask(
+            key=key,
+            question=str(row["question"]),
+            context=f"A statistical power analysis ({row['task_type']}).",
+            grade=lambda answer: float(grade(expected, answer)),
+            rules=(
+                "Answer with the number alone: a sample size as a whole number (it must be exact), a power "
+                "as a number between 0 and 1 (within 1 % of the right power)."
+            ),
+            example_code="import math; print(math.sqrt(2))",
+            expert_answer=str(row["answer"]),
         )
 
     # -- biocoder -------------------------------------------------------------------------------

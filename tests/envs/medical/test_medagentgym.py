@@ -106,6 +106,28 @@ def biocoder_row(idx, context=CONTEXT, solution=SOLUTION):
     }
 
 
+NPOWER_QUESTION = (
+    "Suppose a researcher intends to conduct a blood pressure study for adult women on Nordic diet. She "
+    "assumes that the average systolic BP her sample to be {mean} with a standard deviation of 7.3. "
+)
+NPOWER = [
+    {
+        "task_type": "One-sample t-test",
+        "task_id": 1,
+        "estimate_target": "size",
+        "question": NPOWER_QUESTION.format(mean=100.38) + "How large a sample should her study include?",
+        "answer": 4,
+    },
+    {
+        "task_type": "One-sample t-test",
+        "task_id": 1,
+        "estimate_target": "power",
+        "question": NPOWER_QUESTION.format(mean=112.5) + "She recruited 9 participants. What is the power?",
+        "answer": 0.8412,
+    },
+]
+
+
 def write_jsonl(path, rows):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
@@ -161,6 +183,8 @@ def data(tmp_path):
         root / "biocoder" / "train_tasks.jsonl", [biocoder_row("61beb3529846e024"), biocoder_row("98b443b7")]
     )
     write_jsonl(root / "biocoder" / "test_tasks.jsonl", [biocoder_row("aa11")])
+    write_jsonl(root / "npowerai" / "train_tasks.jsonl", NPOWER)
+    write_jsonl(root / "npowerai" / "test_tasks.jsonl", NPOWER[:1])
     return root
 
 
@@ -224,6 +248,31 @@ def test_answers_are_graded_by_value_not_by_substring(data, task, right, wrong):
             assert answer(env, text) == expected, text
     finally:
         env.close()
+
+
+def test_npowerai_sizes_are_exact_and_powers_within_one_percent(data):
+    env = gym.make("MedAgentGym-v0", data_path=data, dataset="npowerai")
+    try:
+        assert env.unwrapped.task_ids() == ["train-0", "train-1"]  # the rows share their task_id
+        cases = {
+            "train-0": (["4", "4.0", "[4]"], ["5", "3.9", "4 participants", "n = 4"]),
+            "train-1": (
+                ["0.8412", "0.84", "0.849", "[0.8412]"],
+                ["0.83", "0.85", "0.86", "84%", "0.8412, 0.9"],
+            ),
+        }
+        for task_id, (right, wrong) in cases.items():
+            for text, expected in [(t, 1.0) for t in right] + [(t, 0.0) for t in wrong]:
+                obs, _ = env.reset(seed=0, options={"task_id": task_id})
+                assert "One-sample t-test" in obs
+                assert answer(env, text) == expected, (task_id, text)
+            env.reset(seed=0, options={"task_id": task_id})
+            assert answer(env, env.unwrapped.expert_action()[len("answer[") : -1]) == 1.0
+    finally:
+        env.close()
+    test = gym.make("MedAgentGym-v0", data_path=data, dataset="npowerai", split="test")
+    assert test.unwrapped.task_ids() == ["test-0"]
+    test.close()
 
 
 @needs_sandbox
