@@ -29,7 +29,7 @@ register_env(
     "MedAgentGym-v0",
     "palaestra.envs.medical.medagentgym:MedAgentGymEnv",
     family="medical",
-    summary="MedAgentGym's task files (EHR sets and their SQLite databases, biocoder, npowerai) by value.",
+    summary="MedAgentGym's task files (EHR sets with their databases, biocoder, npowerai), graded by value.",
     max_episode_steps=15,
     extra="medical",
     expert=True,
