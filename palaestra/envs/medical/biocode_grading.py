@@ -113,7 +113,11 @@ def run_hidden_tests(
         backend=backend,
         timeout=timeout,
         memory_mb=memory_mb,
-        files={"solution.py": code, "cases.json": json.dumps([list(case) for case in cases])},
+        files={
+            # as bytes: text no encoding takes (a lone surrogate) is the submission's error, not the env's
+            "solution.py": code.encode("utf-8", "surrogatepass"),
+            "cases.json": json.dumps([list(case) for case in cases]),
+        },
     )
     results = _read_results(result.stdout, len(cases))
     failures = []

@@ -105,6 +105,8 @@ ADVERSARIES = {
     ),
     "never returns": "def gc_content(seq):\n    while True:\n        pass",
     "is no python": "this is not python (",
+    "holds a lone surrogate": "def gc_content(seq):\n    return '\ud800'",
+    "holds null bytes": "def gc_content(seq):\x00\n    return 0.5",
 }
 
 
@@ -128,7 +130,7 @@ def test_the_sandbox_gets_the_inputs_and_never_the_expected_results(monkeypatch)
     _, _, env = play("reverse_complement", FUNCTIONS["reverse_complement"].source, seed=4)
     (files,) = seen
     assert files == {
-        "solution.py": FUNCTIONS["reverse_complement"].source.strip(),
+        "solution.py": FUNCTIONS["reverse_complement"].source.strip().encode(),
         "cases.json": json.dumps(env.cases),
     }
 

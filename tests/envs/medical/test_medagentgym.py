@@ -321,6 +321,7 @@ def test_biocoder_runs_the_submission_in_the_tasks_program_and_compares_its_outp
             "import sys\nprint('All tests passed')\nsys.exit(0)": 0.0,
             "def gc_fraction(seq):\n    while True: pass": 0.0,
             "def gc_fraction(seq) return": 0.0,
+            "def gc_fraction(seq):\n    return '\ud800'": 0.0,  # text no encoding takes
         }
         for text, expected in attempts.items():
             env.reset(seed=0, options={"task_id": "98b443b7"})
