@@ -204,7 +204,11 @@ def _number(value: Value) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past any float
+            return None
+        return number if math.isfinite(number) else None
     text = value.strip()
     if len(text) > 60 or not _NUMBER.fullmatch(text):
         return None

@@ -15,8 +15,8 @@ from palaestra.sandboxes import available_backends
 needs_sandbox = pytest.mark.skipif(not available_backends(), reason="no sandbox backend works here")
 
 
-def expect(*values, ordered=False, decimals=None):
-    return ExpectedAnswer(tuple(values), ordered, decimals)
+def expect(*values, ordered=False, decimals=None, tolerance=None):
+    return ExpectedAnswer(tuple(values), ordered, decimals, tolerance)
 
 
 # -- the grader ---------------------------------------------------------------------------------------
@@ -124,8 +124,27 @@ def test_answers_from_a_real_data_set_are_strings_and_still_compared_by_value():
 
 
 def test_garbage_never_raises():
-    for answer in ("[" * 5000, "-" * 5000 + "1", "1e999", "x" * 50_000, "\x00", "\ud800", "{'a': [1]}"):
-        assert grade(expect(1), answer) is False
+    huge = "1" + "0" * 400
+    garbage = (
+        "[" * 5000,
+        "-" * 5000 + "1",
+        "1e999",
+        huge,
+        f"[{huge}]",
+        "x" * 50_000,
+        "\x00",
+        "\ud800",
+        "{'a': [1]}",
+    )
+    for answer in garbage:
+        for expected in (
+            expect(1),
+            expect(7.33, decimals=2),
+            expect(1.5, tolerance=0.01),
+            expect("a"),
+            expect(),
+        ):
+            assert grade(expected, answer) is False
 
 
 # -- the database and its questions -----------------------------------------------------------------
