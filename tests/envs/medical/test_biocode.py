@@ -104,6 +104,7 @@ ADVERSARIES = {
         "def gc_content(seq):\n    raise SystemExit(0)"
     ),
     "never returns": "def gc_content(seq):\n    while True:\n        pass",
+    "returns a number past any float": "def gc_content(seq):\n    return 10 ** 400",
     "is no python": "this is not python (",
     "holds a lone surrogate": "def gc_content(seq):\n    return '\ud800'",
     "holds null bytes": "def gc_content(seq):\x00\n    return 0.5",
