@@ -29,8 +29,6 @@ def test_conformance(env_id, check):
 
 def test_both_import_styles_resolve():
     for env_id in ENV_IDS:
-        if env_entry(env_id).missing_requirement():
-            continue
         env = gym.make(f"palaestra:{env_id}")
         assert env.spec.id == env_id
         env.close()

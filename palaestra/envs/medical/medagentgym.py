@@ -52,18 +52,23 @@ MAX_DATABASE_BYTES = 60 * 2**20  # the sandbox's work directory holds 64 MB
 RUN_TIMEOUT = 10.0
 
 
-def data_folder(data_path: str | os.PathLike | None, dataset: str) -> Path:
-    """The folder of ``dataset`` under ``data_path`` (or the environment variable), or a clear error
-    that says how to point at it."""
+def no_data_message(dataset: str) -> str:
+    """What to do when no data folder is given: how to point at it."""
+    return (
+        "MedAgentGym-v0 reads MedAgentGym's data files, which are not bundled: pass "
+        f"data_path='/path/to/MedAgentGym/data' (the folder holding {dataset}/ and the other data sets) "
+        f"or set the environment variable {DATA_VARIABLE} to that folder"
+    )
+
+
+def data_folder(data_path: str | os.PathLike | None, dataset: str) -> Path | None:
+    """The folder of ``dataset`` under ``data_path`` (or the environment variable); ``None`` if neither
+    is given; a clear error if the folder is not there."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown MedAgentGym data set {dataset!r}; supported: {', '.join(DATASETS)}")
     given = data_path if data_path is not None else os.environ.get(DATA_VARIABLE)
     if not given:
-        raise FileNotFoundError(
-            "MedAgentGym-v0 reads MedAgentGym's data files, which are not bundled: pass "
-            f"data_path='/path/to/MedAgentGym/data' (the folder holding {dataset}/ and the other data "
-            f"sets) or set the environment variable {DATA_VARIABLE} to that folder"
-        )
+        return None
     folder = Path(given) / dataset
     if not folder.is_dir():
         raise FileNotFoundError(
@@ -142,6 +147,7 @@ class MedAgentGymEnv(CodeTaskEnv):
     Args:
         dataset: one of ``mimic_iii``, ``eicu``, ``treqs``, ``biocoder``, ``npowerai``.
         data_path: MedAgentGym's data folder (default: the ``PALAESTRA_MEDAGENTGYM_DATA`` variable).
+            Without either, ``reset`` raises a ``FileNotFoundError`` that says how to give it.
 
     Example:
         >>> import gymnasium as gym, palaestra
@@ -155,7 +161,9 @@ class MedAgentGymEnv(CodeTaskEnv):
         self.dataset = dataset
         self.folder = data_folder(data_path, dataset)
         super().__init__(**base)
-        self._rows = self._load(self.split)  # task id -> its row, for this split
+        # Without data the env is still made (suites and listings hold every id); its reset says how to
+        # point at the data. A folder that is named but missing or unreadable is an error now.
+        self._rows = None if self.folder is None else self._load(self.split)  # task id -> row, this split
         self.row: dict[str, Any] | None = None
         self.database = ""  # the EHR task's database file name
         self._reference_output: dict[str, str] = {}  # biocoder task id -> what its reference prints
@@ -173,6 +181,8 @@ class MedAgentGymEnv(CodeTaskEnv):
         return rows
 
     def task_ids(self) -> list[str]:
+        if self._rows is None:
+            raise FileNotFoundError(no_data_message(self.dataset))
         return list(self._rows)
 
     def _new_task(self, options: dict[str, Any]) -> CodeTask:

@@ -194,10 +194,12 @@ def answer(env, text):
     return reward
 
 
-def test_without_data_the_error_says_how_to_point_at_it(monkeypatch):
+def test_without_data_the_env_is_made_and_its_reset_says_how_to_point_at_it(monkeypatch):
     monkeypatch.delenv(DATA_VARIABLE, raising=False)
+    env = gym.make("MedAgentGym-v0")  # so that suites and listings can hold the id
     with pytest.raises(FileNotFoundError, match=rf"data_path=.*{DATA_VARIABLE}"):
-        gym.make("MedAgentGym-v0")
+        env.reset(seed=0)
+    env.close()
     assert DATA_VARIABLE in env_entry("MedAgentGym-v0").missing_requirement()
 
 
