@@ -33,3 +33,34 @@ register_env(
     expert=True,
     data=(MEDCALC_BENCH_VARIABLE, MEDCALC_BENCH_FILE),
 )
+register_env(
+    "EHRQuery-Code-v0",
+    "palaestra.envs.medical.ehr:EHRQueryEnv",
+    family="medical",
+    summary="Questions about a generated MIMIC-like SQLite EHR database, answered by querying it with code.",
+    max_episode_steps=MAX_TURNS,
+    extra="medical",
+    expert=True,
+)
+register_env(
+    "BioCode-Code-v0",
+    "palaestra.envs.medical.biocode:BioCodeEnv",
+    family="medical",
+    summary="Implement a bioinformatics function; hidden unit tests drawn from the seed run in a sandbox.",
+    max_episode_steps=MAX_TURNS,
+    extra="medical",
+    expert=True,
+)
+register_env(
+    "MedAgentGym-v0",
+    "palaestra.envs.medical.medagentgym:MedAgentGymEnv",
+    family="medical",
+    summary="MedAgentGym's task files (EHR sets with their databases, biocoder, npowerai), graded by value.",
+    max_episode_steps=MAX_TURNS,
+    extra="medical",
+    expert=True,
+    data=(
+        "PALAESTRA_MEDAGENTGYM_DATA",
+        "MedAgentGym's data folder (the one holding mimic_iii/, biocoder/, ...)",
+    ),
+)
