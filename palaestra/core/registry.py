@@ -8,6 +8,7 @@ this machine lacks what the extra brings, so checks can skip such an id with the
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,14 +44,19 @@ class EnvEntry:
     extra: str | None = None
     expert: bool = False
     deterministic: bool = True
+    data: str | None = None  # the environment variable naming the folder of a data set's files
 
     @property
     def modality(self) -> str:
         return "vision" if "-Vision-" in self.id else "text"
 
     def missing_requirement(self) -> str | None:
-        """``None`` when this machine has what the id needs; otherwise what to install, as a command."""
-        return missing_extra(self.extra) if self.extra else None
+        """``None`` when this machine has what the id needs; otherwise what to install, as a command,
+        or, for an id over a data set that palaestra does not ship, where to put its files."""
+        missing = missing_extra(self.extra) if self.extra else None
+        if missing is None and self.data and not os.environ.get(self.data):
+            return f"set {self.data} to the folder of the data set's files (or pass data_path=)"
+        return missing
 
 
 def missing_extra(extra: str) -> str | None:
@@ -79,18 +85,20 @@ def register_env(
     extra: str | None = None,
     expert: bool = False,
     deterministic: bool = True,
+    data: str | None = None,
 ) -> None:
     """Register ``env_id`` with Gymnasium and record its family, summary and capabilities.
 
     ``extra`` names the ``palaestra[extra]`` the env needs, ``expert`` says whether ``expert_action``
-    plays it, ``deterministic`` whether the same seed and actions give the same bytes.
+    plays it, ``deterministic`` whether the same seed and actions give the same bytes, ``data`` the
+    environment variable that must name the folder of the data set's files where palaestra ships none.
     """
     if extra is not None and extra not in EXTRA_REQUIREMENTS:
         raise ValueError(f"unknown extra {extra!r}; known extras: {', '.join(EXTRA_REQUIREMENTS)}")
     kwargs = dict(kwargs or {})
     gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs)
     _CATALOGUE[env_id] = EnvEntry(
-        env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic
+        env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic, data
     )
 
 
