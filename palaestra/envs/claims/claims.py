@@ -8,10 +8,9 @@ birthplace, the country of that city) and asserts a value for the last one:
 Its label comes from how it is built:
 
 * SUPPORTED: every fact on the chain is recorded and the value is the true one;
-* REFUTED: every fact is recorded and the value is a near miss (a namesake of the true value, a
-  city of the same country, ...);
-* NOT ENOUGH INFO: some fact on the chain is unrecorded, so the encyclopedia cannot settle it; the
-  value is then the true one or a near miss, evenly, so the value says nothing about the label.
+* REFUTED: every fact is recorded and the value is another one of the same type (a film director
+  for a film's director), which may be the namesake of the true one;
+* NOT ENOUGH INFO: some fact on the chain is unrecorded, so the encyclopedia cannot settle it.
 
 Claims of the train and test splits start from disjoint sets of anchors.
 """
@@ -72,47 +71,44 @@ def relation_paths(hops: int) -> list[tuple[str, ...]]:
 
 
 def generate_claim(world: World, rng: np.random.Generator, *, hops: int, split: str, label: str) -> Claim:
-    """A claim of ``hops`` hops with ``label``, drawn from ``rng``."""
+    """A claim of ``hops`` hops with ``label``, drawn from ``rng``.
+
+    The claimed value is drawn the same way for every label (the end of another chain of the same
+    relations), so that the value alone says nothing about the label: a model that has memorized
+    which values tend to be true on the train split does no better than chance on the test split.
+    """
     if label not in LABELS:
         raise ValueError(f"label must be one of {LABELS}, got {label!r}")
     paths = relation_paths(hops)
+    relations = paths[int(rng.integers(len(paths)))]
+    pool = [e for e in world.of_kind(RELATIONS[relations[0]][0]) if in_split(e, split)]
     while True:
-        relations = paths[int(rng.integers(len(paths)))]
-        pool = [e for e in world.of_kind(RELATIONS[relations[0]][0]) if in_split(e, split)]
         anchor = pool[int(rng.integers(len(pool)))]
         entities = chain(world, anchor, relations)
-        recorded = all(world.is_recorded(s, r) for s, r in zip(entities, relations))
-        if recorded == (label == NEI):
-            continue
-        truth = entities[-1]
-        wrong = near_miss(world, rng, entities[-2], relations[-1], truth)
-        if label == SUPPORTED:
-            value = truth
-        elif label == REFUTED:
-            value = wrong
-        else:
-            value = truth if rng.random() < 0.5 else wrong
-        return Claim(anchor, relations, value, label, claim_text(world, rng, anchor, relations, value))
+        if _recorded(world, entities, relations) != (label == NEI):
+            break
+    truth = entities[-1]
+    value = truth
+    if label != SUPPORTED:
+        while True:
+            value = _typical_value(world, rng, pool, relations)
+            if label == NEI or value != truth:
+                break
+    return Claim(anchor, relations, value, label, claim_text(world, rng, anchor, relations, value))
 
 
-def near_miss(world: World, rng: np.random.Generator, subject: int, relation: str, truth: int) -> int:
-    """A false value that looks right: a namesake of the truth, else a sibling (a city of the same
-    country, a person of the same occupation, an organization of the same kind), else any other."""
-    namesakes = world.namesakes(truth)
-    if namesakes:
-        return namesakes[int(rng.integers(len(namesakes)))]
-    true_entity = world.entities[truth]
-    kind = true_entity.kind
-    # A truth without namesakes gets a wrong value without namesakes: how a value is written (with
-    # its occupation or not) must not hint at the label.
-    others = [e for e in world.of_kind(kind) if e != truth and not world.has_namesake(e)]
-    if kind == "city":
-        country = world.value(truth, "located_in")
-        pool = [c for c in others if world.value(c, "located_in") == country]
-    else:
-        pool = [e for e in others if world.entities[e].subkind == true_entity.subkind]
-    pool = pool or others
-    return pool[int(rng.integers(len(pool)))]
+def _recorded(world: World, entities: list[int], relations: tuple[str, ...]) -> bool:
+    return all(world.is_recorded(s, r) for s, r in zip(entities, relations))
+
+
+def _typical_value(
+    world: World, rng: np.random.Generator, pool: list[int], relations: tuple[str, ...]
+) -> int:
+    """The end of a random fully recorded chain of ``relations``: distributed as true values are."""
+    while True:
+        entities = chain(world, pool[int(rng.integers(len(pool)))], relations)
+        if _recorded(world, entities, relations):
+            return entities[-1]
 
 
 def describe(world: World, entity_id: int) -> str:

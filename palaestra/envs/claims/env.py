@@ -124,8 +124,9 @@ class ClaimVerifyEnv(ClaimEnv):
     The world (``world_seed``) is a generated encyclopedia of over 5,000 passages about fictional
     people, places, organizations and works (``world.build_world``); each episode draws a claim
     that chains ``hops`` relations ("The city where the director of the film X was born lies in
-    Y.") and is SUPPORTED, REFUTED or NOT ENOUGH INFO by construction, each with probability 1/3
-    (``claims.generate_claim``). Train and test claims start from disjoint entities.
+    Y.") and is SUPPORTED, REFUTED or NOT ENOUGH INFO by construction (``claims.generate_claim``):
+    the label cycles with the seed, so any three consecutive seeds hold each label once, and the
+    rest of the claim is drawn from the seed. Train and test claims start from disjoint entities.
 
     Spaces: text actions and observations (the contract's ``UnicodeText`` bounds).
     Observation: the claim at reset; then the answer of each tool: ``search[words]`` the ``top_k``
@@ -165,6 +166,12 @@ class ClaimVerifyEnv(ClaimEnv):
         self.hops: tuple[int, ...] = settings["hops"]
         self.world_seed = world_seed
         self.claim: Claim | None = None
+        self._episode = -1  # the seed of the last seeded reset, plus the unseeded resets since
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        # The label cycles with the episode, so every three consecutive seeds hold each label once.
+        self._episode = self._episode + 1 if seed is None else int(seed)
+        return super().reset(seed=seed, options=options)
 
     def _corpus(self) -> WorldCorpus:
         return world_corpus(self.world_seed)
@@ -176,7 +183,7 @@ class ClaimVerifyEnv(ClaimEnv):
     def _new_episode(self, options: dict[str, Any]) -> None:
         rng = self.np_random
         hops = self.hops[int(rng.integers(len(self.hops)))]
-        label = LABELS[int(rng.integers(len(LABELS)))]
+        label = LABELS[self._episode % len(LABELS)]
         self.claim = generate_claim(self.world, rng, hops=hops, split=self.split, label=label)
         self.claim_text, self.gold = self.claim.text, self.claim.label
         self._start()
