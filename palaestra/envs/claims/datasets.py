@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.core.errors import UsageError
+from palaestra.envs.claims.claims import NEI, REFUTED, SUPPORTED
 from palaestra.envs.claims.corpora import Corpus, open_corpus
 from palaestra.envs.claims.env import ClaimEnv
-from palaestra.envs.claims.language import NEI, NOT_SUPPORTED, REFUTED, SUPPORTED
+from palaestra.envs.claims.language import NOT_SUPPORTED
 
 HOVER_VARIABLE = "PALAESTRA_HOVER_DIR"
 EXFEVER_VARIABLE = "PALAESTRA_EXFEVER_DIR"
@@ -170,7 +171,6 @@ class DatasetClaimEnv(ClaimEnv):
         self.claim = self.claims[self.task_id]
         self.claim_text, self.gold = self.claim.text, self.claim.label
         self._start()
-        self._expert_done: set[str] = set()
 
     def _extra_info(self) -> dict[str, Any]:
         return {**super()._extra_info(), "hops": self.claim.hops}

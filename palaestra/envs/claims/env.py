@@ -6,9 +6,10 @@ from typing import Any
 
 from palaestra.core import TextEnv, resolve_preset
 from palaestra.envs.claims import language
-from palaestra.envs.claims.claims import LABELS, Claim, chain, generate_claim
+from palaestra.envs.claims.claims import LABELS, NEI, REFUTED, SUPPORTED, Claim, chain, generate_claim
 from palaestra.envs.claims.corpora import Corpus, WorldCorpus, world_corpus
-from palaestra.envs.claims.language import NEI, REFUTED, SUPPORTED, Action
+from palaestra.envs.claims.language import Action
+from palaestra.envs.claims.world import World
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"hops": (2,)},
@@ -53,6 +54,7 @@ class ClaimEnv(TextEnv):
         self._opens = 0
         self._verdict: str | None = None
         self._last: Action | None = None
+        self._expert_done: set[str] = set()  # the expert's searches and opens sent this episode
 
     def _corpus(self) -> Corpus:
         raise NotImplementedError
@@ -62,6 +64,7 @@ class ClaimEnv(TextEnv):
         self._searches = self._opens = 0
         self._verdict = None
         self._last = None
+        self._expert_done = set()
         self._said = f"Claim: {self.claim_text}"
 
     def _parse(self, text: str) -> Action:
@@ -177,7 +180,7 @@ class ClaimVerifyEnv(ClaimEnv):
         return world_corpus(self.world_seed)
 
     @property
-    def world(self):
+    def world(self) -> World:
         return self._corpus().world
 
     def _new_episode(self, options: dict[str, Any]) -> None:
@@ -202,10 +205,6 @@ class ClaimVerifyEnv(ClaimEnv):
                 self._expert_done.add(step)
                 return step
         return f"answer[{expert_verdict(self)}]"
-
-    def _start(self) -> None:
-        super()._start()
-        self._expert_done: set[str] = set()
 
 
 def expert_plan(env: ClaimVerifyEnv) -> list[str]:

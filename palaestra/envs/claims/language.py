@@ -7,8 +7,9 @@ from typing import Any
 
 from palaestra.core import ActionError, quote
 from palaestra.core.tools import function_tool, parse_tool_call
+from palaestra.envs.claims.claims import NEI, REFUTED, SUPPORTED
 
-SUPPORTED, REFUTED, NEI, NOT_SUPPORTED = "SUPPORTED", "REFUTED", "NOT ENOUGH INFO", "NOT_SUPPORTED"
+NOT_SUPPORTED = "NOT_SUPPORTED"  # HoVer's label for a claim that is refuted or not settled
 # How a verdict may be written (after normalize_label) -> the label it means.
 SPELLINGS: dict[str, str] = {
     "supported": SUPPORTED,
