@@ -21,6 +21,7 @@ trajectory records the whole conversation::
 from __future__ import annotations
 
 import html
+from collections.abc import Generator
 from typing import Any
 
 import gymnasium as gym
@@ -29,6 +30,10 @@ from palaestra.agents.base import Agent
 from palaestra.core import extract_action
 from palaestra.core.errors import UsageError
 from palaestra.core.tools import parse_tool_call
+
+Turn = Generator[
+    tuple[Agent, str], str, str
+]  # yields (agent, observation), gets its reply, returns the env's
 
 PLANNER_RULES = (
     "You lead a claim-verification team. You keep the chain of reasoning; a searcher with a search "
@@ -90,20 +95,36 @@ class HarisAgent:
         self.planner.reset(PLANNER_RULES.format(questions=self.max_questions, task=instructions))
 
     def act(self, observation: Any) -> str:
+        turn, reply = self._turn(observation), None
+        while True:
+            try:
+                agent, seen = turn.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply = agent.act(seen)
+
+    async def aact(self, observation: Any) -> str:
+        """``act`` for asyncio callers: the inner agents' replies are awaited, never blocking the loop."""
+        turn, reply = self._turn(observation), None
+        while True:
+            try:
+                agent, seen = turn.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply = await agent.aact(seen)
+
+    # -- the two roles: generators that yield (agent, observation) and receive its reply -----------
+    def _turn(self, observation: Any) -> Turn:
         text = observation["text"] if isinstance(observation, dict) else str(observation)
         said: list[tuple[str, str]] = []
         if self._searcher is None:
-            return self._plan(text, said)
-        return self._search(text, said)
+            return (yield from self._plan(text, said))
+        return (yield from self._search(text, said))
 
-    async def aact(self, observation: Any) -> str:
-        return self.act(observation)
-
-    # -- the two roles -------------------------------------------------------------------------
-    def _plan(self, observation: str, said: list[tuple[str, str]]) -> str:
+    def _plan(self, observation: str, said: list[tuple[str, str]]) -> Turn:
         """The planner's turn: a question starts a searcher, anything else goes to the env."""
         for _ in range(self.max_questions + 1):
-            reply = self.planner.act(observation)
+            reply = yield self.planner, observation
             said.append(("planner", reply))
             action = extract_action(reply)
             call = parse_tool_call(action)
@@ -115,7 +136,7 @@ class HarisAgent:
             self._questions += 1
             self._question = call[1].strip()
             self._start_searcher()
-            return self._search(f"The question: {self._question}", said)
+            return (yield from self._search(f"The question: {self._question}", said))
         return self._send(said, action)  # the planner kept asking: its text goes to the env as is
 
     def _start_searcher(self) -> None:
@@ -123,13 +144,13 @@ class HarisAgent:
         self._searcher.reset(SEARCHER_RULES.format(turns=self.searcher_turns, question=self._question))
         self._turns = 0
 
-    def _search(self, observation: str, said: list[tuple[str, str]]) -> str:
+    def _search(self, observation: str, said: list[tuple[str, str]]) -> Turn:
         """The searcher's turn: a tool call goes to the env; a report (or running out of turns)
         goes back to the planner."""
         if self._turns >= self.searcher_turns:
             report = f"(no report within {self.searcher_turns} turns; the last result was:)\n{observation}"
         else:
-            reply = self._searcher.act(observation)
+            reply = yield self._searcher, observation
             said.append(("searcher", reply))
             action = extract_action(reply)
             call = parse_tool_call(action)
@@ -138,7 +159,7 @@ class HarisAgent:
                 return self._send(said, action)
             report = call[1].strip()
         self._finish_searcher()
-        return self._plan(f"The searcher's answer to {self._question!r}: {report}", said)
+        return (yield from self._plan(f"The searcher's answer to {self._question!r}: {report}", said))
 
     def _finish_searcher(self) -> None:
         """Keep the searcher's token counts, then let it go: the next question gets a fresh one."""
