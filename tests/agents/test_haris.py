@@ -188,3 +188,23 @@ def test_haris_of_two_openai_agents_plays_a_run_and_the_record_keeps_the_exchang
         assert steps[2]["reply"].endswith("<action>answer[NOT ENOUGH INFO]</action>")
         assert record["tokens"]["prompt_tokens"] > 0 and record["tokens"]["completion_tokens"] > 0
     assert sum(record["success"] for record in records) == 1  # one seed in three is NOT ENOUGH INFO
+
+
+def test_aact_drives_the_same_turn_as_act():
+    import asyncio
+
+    def replies(use_async: bool) -> list[str]:
+        env = gym.make("ClaimVerify-Text-v0", difficulty="easy")
+        planner = Script(["ask[Who?]", "answer[SUPPORTED]"])
+        agent = HarisAgent(planner, lambda: Script(["search[founded]", "report[Y]"]))
+        obs, info = env.reset(seed=5)
+        agent.reset(info[keys.INSTRUCTIONS])
+        sent, done = [], False
+        while not done:
+            sent.append(asyncio.run(agent.aact(obs)) if use_async else agent.act(obs))
+            obs, _, terminated, truncated, _ = env.step(sent[-1])
+            done = terminated or truncated
+        return sent
+
+    assert replies(True) == replies(False)
+    assert [extract_action(r) for r in replies(True)] == ["search[founded]", "answer[SUPPORTED]"]
