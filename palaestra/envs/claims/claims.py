@@ -112,7 +112,7 @@ def _typical_value(
 
 
 def describe(world: World, entity_id: int) -> str:
-    """How a claim names an entity: works and organizations with their kind, people by mention."""
+    """How a claim names an entity: a work with its kind ("the film X"), anything else by its mention."""
     entity = world.entities[entity_id]
     if entity.kind == "work":
         return f"the {entity.subkind} {entity.name}"
