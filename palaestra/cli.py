@@ -10,6 +10,7 @@ from rich.table import Table
 import palaestra
 from palaestra.core import env_entry, registered_envs
 from palaestra.core.errors import UsageError
+from palaestra.core.registry import missing_extra
 from palaestra.core.runs import CorruptRecordError, RunDirError
 
 app = typer.Typer(
@@ -69,8 +70,10 @@ def list_envs(family: str = typer.Option(None, help="Only this family.")) -> Non
     for column in ("id", "family", "modality", "needs", "expert", "deterministic", "summary"):
         table.add_column(column)
     for entry in registered_envs(family):
-        missing = entry.missing_requirement()
+        missing = entry.extra is not None and missing_extra(entry.extra) is not None
         needs = "-" if entry.extra is None else entry.extra + (" (not installed)" if missing else "")
+        if entry.data:  # a data set palaestra does not ship: the variable naming its files
+            needs += f" + ${entry.data[0]}"
         yes_no = {True: "yes", False: "no"}
         table.add_row(
             entry.id,
