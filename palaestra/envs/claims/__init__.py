@@ -20,7 +20,7 @@ register_env(
     max_episode_steps=30,
     extra="search",
     expert=True,
-    data=(HOVER_VARIABLE, "the folder of HoVer's files (hover_train/dev_release_v1.1.json, wiki_wo_links.db)"),
+    data=(HOVER_VARIABLE, "the folder of HoVer's files (its release json files, wiki_wo_links.db)"),
 )
 register_env(
     "ExFever-v0",
