@@ -436,7 +436,10 @@ def new_env(
         _fail(error)
     for path in written:
         console.print(f"wrote {escape(str(path))}")
-    console.print("Next: make the game yours, then run its tests; docs/adding-an-env.md has the checklist.")
+    console.print(
+        "Next: make the game yours, then run its tests; docs/adding-an-env.md has the checklist.",
+        soft_wrap=True,
+    )
 
 
 @app.command()
