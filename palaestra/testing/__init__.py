@@ -17,6 +17,7 @@ palaestra's own test suite (``palaestra.core.conformance``), listed in ``CHECK_N
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import traceback
 from collections.abc import Callable
@@ -35,6 +36,14 @@ _RAISED_HINTS = {
     "garbage scores zero": "nothing an agent writes may raise: _parse raises ActionError for text that is "
     "no legal action",
 }
+
+
+# Where frames that are not the env's own code live: Gymnasium's wrappers and the checks themselves.
+_NOT_THE_ENV = (
+    f"{os.sep}gymnasium{os.sep}",
+    f"palaestra{os.sep}testing{os.sep}",
+    f"palaestra{os.sep}core{os.sep}conformance.py",
+)
 
 
 class ConformanceError(AssertionError):
@@ -98,7 +107,10 @@ def conformance_tests(*env_ids: str) -> Callable[[str, str], None]:
         try:
             run_check(env_id, check)
         except ConformanceError as error:
-            pytest.fail(str(error), pytrace=False)
+            failure = str(error)
+        else:
+            return
+        pytest.fail(failure, pytrace=False)  # outside the except: the report alone, not its chain
 
     return test_conformance
 
@@ -129,12 +141,12 @@ def _report(env_id: str, check: str, found: str, *, hint: str | None = None, whe
 
 
 def _env_frames(trace, count: int = 3) -> str:
-    """The innermost ``count`` frames of a traceback outside palaestra's checks and Gymnasium: the
-    env's own code that raised."""
+    """The innermost ``count`` frames of a traceback outside the checks and Gymnasium: the env's code
+    that raised, and the base class's call of it."""
     frames = [
         frame
         for frame in traceback.extract_tb(trace)
-        if "/gymnasium/" not in frame.filename and not frame.filename.endswith("conformance.py")
+        if not any(part in frame.filename for part in _NOT_THE_ENV)
     ]
     return "".join(traceback.format_list(frames[-count:])).rstrip()
 
