@@ -39,7 +39,11 @@ def ruff_clean(folder):
     return found
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize(
+    "variant",
+    # The vision variants draw and check two ids: a few seconds each.
+    [pytest.param(v, marks=pytest.mark.slow) if "vision" in VARIANTS[v] else v for v in VARIANTS],
+)
 def test_a_plugin_env_passes_the_conformance_suite_as_written(tmp_path, plugin_path, variant):
     written = new_env("Walk", "walks", plugin=tmp_path / "plugin", **VARIANTS[variant])
     root = tmp_path / "plugin"
