@@ -132,7 +132,7 @@ def new_env(
         written.append(path)
     game_dir = where.family_dir / module
     if dataset:
-        written.append(write_tasks(game_dir / "world.py", game_dir / "tasks.json"))
+        written.append(_write_tasks(game_dir / "world.py", game_dir / "tasks.json"))
     written += _register(where, module, new_family)
     return written
 
@@ -224,7 +224,7 @@ def _import_statement(package: str, names: list[str]) -> str:
     return f"from {package} import (  # noqa: F401\n" + "".join(f"    {n},\n" for n in names) + ")\n"
 
 
-def write_tasks(world_file: Path, tasks_file: Path) -> Path:
+def _write_tasks(world_file: Path, tasks_file: Path) -> Path:
     """Write the data-set variant's layouts, drawn once with the new world's own ``random_layout``:
     distinct layouts, disjoint between the splits, the same on every run."""
     spec = importlib.util.spec_from_file_location("_palaestra_new_world", world_file)

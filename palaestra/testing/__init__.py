@@ -59,7 +59,12 @@ def run_check(env_id: str, check: str) -> None:
     try:
         CHECKS[check](env_id)
     except AssertionError as error:
-        raise ConformanceError(_report(env_id, check, str(error))) from None
+        if _raised_by_a_check(error):
+            raise ConformanceError(_report(env_id, check, str(error))) from None
+        found = f"it raised {type(error).__name__}: {error}"  # an ``assert`` of the env's own code
+        raise ConformanceError(
+            _report(env_id, check, found, where=_env_frames(error.__traceback__))
+        ) from error
     except Exception as error:  # noqa: BLE001 - an env raising is a finding, reported like the rest
         found = f"it raised {type(error).__name__}: {error}"
         hint = _RAISED_HINTS.get(check)
@@ -138,6 +143,12 @@ def _report(env_id: str, check: str, found: str, *, hint: str | None = None, whe
     lines.append(f"the check asks: {asks}")
     lines.append(f"see the checklist in {CHECKLIST}, item {check!r}")
     return "\n".join(lines)
+
+
+def _raised_by_a_check(error: AssertionError) -> bool:
+    """Whether the check (or Gymnasium's checker) raised ``error``, rather than the env's own code."""
+    innermost = traceback.extract_tb(error.__traceback__)[-1].filename
+    return any(part in innermost for part in _NOT_THE_ENV)
 
 
 def _env_frames(trace, count: int = 3) -> str:

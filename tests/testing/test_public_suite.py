@@ -71,6 +71,12 @@ class Raising(Count):
         return int(text.strip("inc") or 1)  # a ValueError on anything but a number or inc
 
 
+class Asserting(Count):
+    def _parse(self, text):
+        assert text == "inc", "only inc is a move"  # an assert is no ActionError either
+        return 1
+
+
 class Leaky(Count):
     def _new_episode(self, options):
         super()._new_episode(options)
@@ -78,7 +84,7 @@ class Leaky(Count):
             self.child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(15)"])
 
 
-for name in ("Count", "Unseeded", "Raising", "Leaky"):
+for name in ("Count", "Unseeded", "Raising", "Asserting", "Leaky"):
     register_env(
         f"{name}-Text-v0", f"countplug:{name}", family="counting", summary="count", max_episode_steps=10
     )
@@ -114,6 +120,14 @@ def test_an_env_that_raises_on_bad_input_is_shown_where_and_how_to_fix_it(broken
     assert "fails the conformance check 'garbage is safe': it raised ValueError: invalid literal" in message
     assert "countplug.py" in message and "in _parse" in message  # the env's own line that raised
     assert "fix: nothing an agent writes may raise: _parse raises ActionError" in message
+
+
+def test_an_assert_in_the_env_is_told_apart_from_a_failed_check(broken_plugin):
+    with pytest.raises(ConformanceError) as failure:
+        run_check("countplug:Asserting-Text-v0", "garbage is rejected")
+    message = str(failure.value)
+    assert "'garbage is rejected': it raised AssertionError: only inc is a move\nwhere:" in message
+    assert "in _parse" in message
 
 
 def test_check_env_id_reports_every_failed_check_at_once(broken_plugin):
