@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 from palaestra.core.errors import UsageError
+from palaestra.core.registry import load_plugins
 from palaestra.scaffold.template import render, template
 
 NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -114,6 +115,7 @@ def new_env(
             where = Destination(here / f"palaestra-{family.replace('_', '-')}", True, family)
     modalities = ("Text", "Vision") if vision else ("Text",)
     ids = [f"{name}-{modality}-v0" for modality in modalities]
+    load_plugins()  # their ids are taken too
     taken = [env_id for env_id in ids if env_id in gym.registry]
     if taken:
         raise UsageError(f"{', '.join(taken)} is registered already: choose another name")
@@ -122,7 +124,9 @@ def new_env(
             raise UsageError(f"a module {family!r} exists already: a plugin named so would hide it")
     new_family = not (where.family_dir / "__init__.py").exists()
     files = _files(where, name, module, ids, {"vision": vision, "tools": tools, "dataset": dataset})
-    existing = [str(path) for path in files if path.exists()]
+    game_dir = where.family_dir / module
+    data = [game_dir / "tasks.json"] if dataset else []
+    existing = [str(path) for path in [*files, *data] if path.exists()]
     if existing:
         raise UsageError(f"not overwriting {', '.join(existing)}: remove them or choose another name")
     written = []
@@ -130,7 +134,6 @@ def new_env(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    game_dir = where.family_dir / module
     if dataset:
         written.append(_write_tasks(game_dir / "world.py", game_dir / "tasks.json"))
     written += _register(where, module, new_family)

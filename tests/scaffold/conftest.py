@@ -18,6 +18,7 @@ def plugin_path(monkeypatch):
     def add(folder):
         monkeypatch.syspath_prepend(str(folder))
         importlib.invalidate_caches()
+        registry._plugins_loaded = False  # read the entry points again, with this folder's
 
     yield add
     for env_id in set(gym.registry) - ids_before:
