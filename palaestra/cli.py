@@ -437,7 +437,8 @@ def new_env(
     for path in written:
         console.print(f"wrote {escape(str(path))}")
     console.print(
-        "Next: make the game yours, then run its tests; docs/adding-an-env.md has the checklist.",
+        "Next: make the game yours and keep its tests passing (docs/adding-an-env.md has the checklist); "
+        "in the repository, also add its README row and run `palaestra gallery`.",
         soft_wrap=True,
     )
 

@@ -175,7 +175,10 @@ def copy_checkout(target):
 def test_new_env_inside_a_checkout_registers_in_the_repository_and_passes(tmp_path):
     copy_checkout(tmp_path)
     env = {"PYTHONPATH": str(tmp_path), "PATH": str(Path(sys.executable).parent), "SDL_VIDEODRIVER": "dummy"}
-    for args in (["Maze", "--family", "mazes", "--vision"], ["Hop", "--family", "arcade", "--tools"]):
+    for args in (
+        ["ScaffoldMaze", "--family", "mazes", "--vision"],
+        ["ScaffoldHop", "--family", "arcade", "--tools"],
+    ):
         made = subprocess.run(
             [sys.executable, "-m", "palaestra", "new-env", *args],
             cwd=tmp_path / "palaestra",  # any folder inside the checkout
@@ -186,13 +189,13 @@ def test_new_env_inside_a_checkout_registers_in_the_repository_and_passes(tmp_pa
         assert made.returncode == 0, made.stdout + made.stderr
     envs_init = (tmp_path / "palaestra" / "envs" / "__init__.py").read_text()
     assert "from palaestra.envs import arcade, babyai, household, mazes  # noqa: F401" in envs_init
-    assert ", hop, " in (tmp_path / "palaestra" / "envs" / "arcade" / "__init__.py").read_text()
-    for page in ("maze.md", "hop.md"):
+    assert "    scaffold_hop,\n" in (tmp_path / "palaestra" / "envs" / "arcade" / "__init__.py").read_text()
+    for page in ("scaffold_maze.md", "scaffold_hop.md"):
         assert (tmp_path / "docs" / "envs" / page).exists()
     changed = [
         "palaestra/envs/__init__.py",
         "palaestra/envs/arcade/__init__.py",
-        "palaestra/envs/arcade/hop",
+        "palaestra/envs/arcade/scaffold_hop",
         "palaestra/envs/mazes",
         "tests/envs",
     ]
@@ -212,7 +215,7 @@ def test_new_env_inside_a_checkout_registers_in_the_repository_and_passes(tmp_pa
             "tests/envs/arcade",
             "tests/envs/test_conformance.py",
             "-k",
-            "Maze or Hop or maze or hop",
+            "ScaffoldMaze or ScaffoldHop or scaffold_maze or scaffold_hop",
         ],
         cwd=tmp_path,
         env=env,
