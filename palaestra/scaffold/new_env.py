@@ -24,13 +24,15 @@ from palaestra.core.errors import UsageError
 from palaestra.core.registry import load_plugins
 from palaestra.scaffold.template import render, template
 
-NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
-FAMILY = re.compile(r"[a-z][a-z0-9_]*")
+# Bounded so that every generated line fits the line length, whatever the name.
+NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,23}")
+FAMILY = re.compile(r"[a-z][a-z0-9_]{0,23}")
 SUMMARY = "Walk a grid around its walls to the goal."
 # The data-set variant's layouts: how many per split, and their grid.
 DATASET_TASKS = {"train": 24, "test": 8}
 DATASET_GRID = {"size": 6, "wall_share": 0.2}
 LINE_LENGTH = 110
+NOQA = "  # noqa: F401"  # an import kept for its side effect, registration
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,14 @@ def new_env(
     that is taken, or a file that exists (nothing is written then).
     """
     if not NAME.fullmatch(name):
-        raise UsageError(f"the env name must be CamelCase letters and digits, like GridWalk; got {name!r}")
+        raise UsageError(
+            f"the env name must be CamelCase letters and digits (24 at most), like GridWalk; got {name!r}"
+        )
     if not FAMILY.fullmatch(family) or keyword.iskeyword(family):
-        raise UsageError(f"the family must be a lower-case Python name, like board_games; got {family!r}")
+        raise UsageError(
+            f"the family must be a lower-case Python name of 24 characters at most, like board_games; "
+            f"got {family!r}"
+        )
     module = module_name(name)
     if keyword.iskeyword(module):
         raise UsageError(f"{name} would be the module {module!r}, a Python keyword: choose another name")
@@ -158,13 +165,14 @@ def _files(
         "import_module": where.import_module,
         "summary": SUMMARY,
         "summary_lower": SUMMARY[0].lower() + SUMMARY[1:],
-        "id_list": "`` and ``".join(ids),
-        "all_ids": ", ".join(f'"{where.import_module}:{env_id}"' for env_id in ids),
+        "all_ids": "\n".join(f'    "{where.import_module}:{env_id}",' for env_id in ids),
         "id_rows": "\n".join(
             f"| `{env_id}` | {observation[env_id.split('-')[1]]} | one walk, at most 100 steps |"
             for env_id in ids
         ),
-        "world_imports": f"MOVES, {name}World" + ("" if flags["dataset"] else ", random_layout"),
+        "world_import": _import_statement(
+            f"{package}.world", ["MOVES", f"{name}World"] + ([] if flags["dataset"] else ["random_layout"])
+        ),
         "dist_name": where.family.replace("_", "-"),
     }
     game_dir = where.family_dir / module
@@ -209,22 +217,23 @@ def add_import(path: Path, package: str, name: str) -> bool:
             if name in names:
                 return False
             first, last = node.lineno - 1, node.end_lineno
-            lines[first:last] = [_import_statement(package, sorted(names | {name}))]
+            lines[first:last] = [_import_statement(package, sorted(names | {name}), NOQA)]
             break
     else:
         imports = [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom))]
         docstring = body[:1] if body and isinstance(body[0], ast.Expr) else []
         after = (imports or docstring)[-1].end_lineno if (imports or docstring) else 0
-        lines[after:after] = [_import_statement(package, [name])]
+        lines[after:after] = [_import_statement(package, [name], NOQA)]
     path.write_text("".join(lines), encoding="utf-8")
     return True
 
 
-def _import_statement(package: str, names: list[str]) -> str:
-    one_line = f"from {package} import {', '.join(names)}  # noqa: F401\n"
+def _import_statement(package: str, names: list[str], comment: str = "") -> str:
+    """``from package import names``, with ``comment``, on one line where it fits, else one name a line."""
+    one_line = f"from {package} import {', '.join(names)}{comment}\n"
     if len(one_line) <= LINE_LENGTH + 1:
         return one_line
-    return f"from {package} import (  # noqa: F401\n" + "".join(f"    {n},\n" for n in names) + ")\n"
+    return f"from {package} import ({comment}\n" + "".join(f"    {n},\n" for n in names) + ")\n"
 
 
 def _write_tasks(world_file: Path, tasks_file: Path) -> Path:

@@ -81,9 +81,17 @@ def test_outside_a_checkout_it_writes_a_plugin_package_named_after_the_family(tm
     assert 'name = "palaestra-board-games"' in pyproject
     assert '[project.entry-points."palaestra.envs"]\nboard_games = "board_games"' in pyproject
     assert (
-        'test_conformance = conformance_tests("board_games:GridWalk-Text-v0")'
+        'test_conformance = conformance_tests(\n    "board_games:GridWalk-Text-v0",\n)'
         in (root / "tests" / "test_grid_walk.py").read_text()
     )
+
+
+def test_the_longest_names_still_give_lint_clean_code(tmp_path):
+    family, name = "a_family_of_24_letters_x", "AbCdEfGhIjKlMnOpQrStUvWx"
+    new_env(name, family, vision=True, tools=True, dataset=True, plugin=tmp_path / "plugin")
+    assert ruff_clean(tmp_path / "plugin") == []
+    with pytest.raises(UsageError, match="24 at most"):
+        new_env(name + "Y", family, plugin=tmp_path / "other")
 
 
 def test_a_second_env_joins_the_plugin_package(tmp_path, plugin_path):
