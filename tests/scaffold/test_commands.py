@@ -30,7 +30,7 @@ def test_new_env_mistakes_are_one_error_line_and_exit_code_2(tmp_path):
     run = palaestra("new-env", "walk", "--family", "walks", cwd=tmp_path)
     assert run.returncode == 2
     assert run.stdout.strip().splitlines() == [
-        "error: the env name must be CamelCase letters and digits, like GridWalk; got 'walk'"
+        "error: the env name must be CamelCase letters and digits (24 at most), like GridWalk; got 'walk'"
     ]
     assert not any(tmp_path.iterdir())
 
