@@ -415,7 +415,9 @@ def new_env(
     name: str = typer.Argument(
         ..., help="The env's name in CamelCase: its ids are NAME-Text-v0 (and -Vision-v0)."
     ),
-    family: str = typer.Option(..., help="The family (a lower-case Python name); a plugin's package name."),
+    family: str = typer.Option(
+        None, help="The family, a lower-case Python name (a plugin's package name); default: the env's own."
+    ),
     vision: bool = typer.Option(False, "--vision", help="Also a -Vision- id that observes an image."),
     tools: bool = typer.Option(
         False, "--tools", help="Actions are calls of tools declared in info['tools']."

@@ -82,7 +82,7 @@ def module_name(name: str) -> str:
 
 def new_env(
     name: str,
-    family: str,
+    family: str | None = None,
     *,
     vision: bool = False,
     tools: bool = False,
@@ -90,7 +90,8 @@ def new_env(
     plugin: str | Path | None = None,
     cwd: str | Path | None = None,
 ) -> list[Path]:
-    """Write env ``name`` of ``family`` and return the files written or edited.
+    """Write env ``name`` of ``family`` (by default a family of its own, named as its module) and
+    return the files written or edited.
 
     ``vision`` adds a ``-Vision-`` id that draws the grid, ``tools`` makes the moves calls of a declared
     tool, ``dataset`` plays fixed layouts of a ``tasks.json`` by ``task_id`` instead of drawing them
@@ -103,6 +104,8 @@ def new_env(
         raise UsageError(
             f"the env name must be CamelCase letters and digits (24 at most), like GridWalk; got {name!r}"
         )
+    if family is None:
+        family = module_name(name)
     if not FAMILY.fullmatch(family) or keyword.iskeyword(family):
         raise UsageError(
             f"the family must be a lower-case Python name of 24 characters at most, like board_games; "

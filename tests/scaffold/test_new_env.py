@@ -12,6 +12,7 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
+from palaestra.core import registered_envs
 from palaestra.core.errors import UsageError
 from palaestra.scaffold import new_env
 from palaestra.scaffold.new_env import add_import, find_repository, module_name
@@ -92,6 +93,13 @@ def test_the_longest_names_still_give_lint_clean_code(tmp_path):
     assert ruff_clean(tmp_path / "plugin") == []
     with pytest.raises(UsageError, match="24 at most"):
         new_env(name + "Y", family, plugin=tmp_path / "other")
+
+
+def test_without_a_family_the_env_is_a_family_of_its_own(tmp_path, plugin_path):
+    new_env("GridWalk", plugin=tmp_path)
+    plugin_path(tmp_path)
+    check_env_id("grid_walk:GridWalk-Text-v0")
+    assert registered_envs("grid_walk")[0].id == "GridWalk-Text-v0"
 
 
 def test_a_second_env_joins_the_plugin_package(tmp_path, plugin_path):
