@@ -3,6 +3,11 @@
 Each entry declares its capabilities: the extra it needs (``None`` for the core install), whether it
 has an expert, and whether it is byte-for-byte deterministic. ``missing_requirement`` tells whether
 this machine lacks what the extra brings, so checks can skip such an id with the install command.
+
+Other distributions add envs through the ``palaestra.envs`` entry-point group: each entry names a
+module whose import registers its ids. They are imported the first time the catalogue is read
+(``registered_envs``, or ``env_entry`` of an id not registered yet); one that fails to import is
+skipped with a warning naming it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +79,29 @@ def missing_extra(extra: str) -> str | None:
 
 
 _CATALOGUE: dict[str, EnvEntry] = {}
+PLUGIN_GROUP = "palaestra.envs"
+_plugins_loaded = False
+
+
+def load_plugins() -> None:
+    """Import the env modules of the ``palaestra.envs`` entry points (once): a broken one is skipped
+    with a warning that names it and its error."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    from importlib.metadata import entry_points
+
+    for plugin in entry_points(group=PLUGIN_GROUP):
+        try:
+            plugin.load()
+        except Exception as error:  # noqa: BLE001 - one broken plugin must not take the others down
+            warnings.warn(
+                f"palaestra env plugin {plugin.name!r} ({plugin.value}) failed to load and is skipped: "
+                f"{type(error).__name__}: {error}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
 
 def register_env(
@@ -116,7 +145,8 @@ def register_text_and_vision(
 
 
 def registered_envs(family: str | None = None) -> list[EnvEntry]:
-    """All palaestra ids (optionally of one family), sorted by family then id."""
+    """All palaestra ids, plugins' included (optionally of one family), sorted by family then id."""
+    load_plugins()
     entries = [e for e in _CATALOGUE.values() if family is None or e.family == family]
     return sorted(entries, key=lambda e: (e.family, e.id))
 
@@ -124,6 +154,8 @@ def registered_envs(family: str | None = None) -> list[EnvEntry]:
 def env_entry(env_id: str) -> EnvEntry:
     """The catalogue entry of ``env_id``; raises ``KeyError`` naming the known ids if it is unknown."""
     env_id = env_id.split(":", 1)[-1]
+    if env_id not in _CATALOGUE:
+        load_plugins()
     try:
         return _CATALOGUE[env_id]
     except KeyError:
