@@ -29,6 +29,8 @@ def test_conformance(env_id, check):
 
 def test_both_import_styles_resolve():
     for env_id in ENV_IDS:
+        if env_entry(env_id).missing_requirement():
+            continue  # made, it would say what is missing (a test of its own family checks that)
         env = gym.make(f"palaestra:{env_id}")
         assert env.spec.id == env_id
         env.close()

@@ -39,14 +39,23 @@ class Simulator:
         self.closed = False
 
     def call(self, timeout: float, function: str, *args: Any) -> Any:
-        timer = threading.Timer(timeout, self.kill)
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            self.kill()
+
+        timer = threading.Timer(timeout, expire)
         timer.start()
         try:
             return getattr(self.world, function)(*args)
         except Exception as error:
+            if expired.is_set():
+                raise RuntimeError(
+                    f"ScienceWorld's {function} took too long: the JVM was killed past {timeout:g} s"
+                ) from error
             if self._process.poll() is not None:
-                why = f"the ScienceWorld JVM ended during {function} (killed past {timeout:g} s, or crashed)"
-                raise RuntimeError(why) from error
+                raise RuntimeError(f"the ScienceWorld JVM ended during {function}") from error
             raise
         finally:
             timer.cancel()

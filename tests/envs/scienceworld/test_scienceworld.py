@@ -97,7 +97,7 @@ def test_a_call_past_the_step_timeout_is_killed():
         made.reset(options={"task_id": SHORT_TASK})
         made.unwrapped.step_timeout = 0.01
         obs, reward, terminated, truncated, info = made.step("look around")
-        assert truncated and "killed past 0.01 s" in info["env_error"]
+        assert truncated and "the JVM was killed past 0.01 s" in info["env_error"]
     finally:
         made.close()
 
