@@ -27,6 +27,7 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "alfworld": ("alfworld", "textworld"),
     "scienceworld": ("scienceworld",),
     "multiagent": ("pettingzoo",),
+    "train": ("torch", "transformers", "peft"),
 }
 SYSTEM_PACKAGES = {"coqtop": "coq"}  # program -> the Debian package that installs it
 
