@@ -1,0 +1,124 @@
+"""The whole trainer on CPU: rollouts, loss and update change the policy; checkpoints resume exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from palaestra.agents.train import Trainer, checkpoints, config_from_dict
+from palaestra.agents.train.policy import pad_batch, token_logprobs
+from palaestra.core.errors import UsageError
+
+pytestmark = pytest.mark.slow
+
+
+def tiny_config(model: Path, output: Path, **sections: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "run": {"output_dir": str(output), "steps": 2, "checkpoint_every": 1, "live": False, "device": "cpu"},
+        "model": {"path": str(model)},
+        "env": {"ids": ["Snake-Text-v0"], "kwargs": {"difficulty": "easy"}},
+        "rollout": {"groups": 3, "group_size": 4, "max_turns": 3, "max_new_tokens": 8},
+        "optim": {"lr": 1e-3, "microbatch_size": 6},
+    }
+    for name, values in sections.items():
+        config[name] = {**config.get(name, {}), **values}
+    return config
+
+
+def _surrogate_gain(trainer: Trainer) -> float:
+    """sum of A * (log pi_new - log pi_behavior) over the policy tokens of the groups just trained on."""
+    gain = 0.0
+    samples = [s for _, group in trainer.replay.groups for s in group.samples]
+    with torch.no_grad():
+        for sample in samples:
+            ids, attention = pad_batch([sample.input_ids], trainer.tokenizer.pad_token_id, "cpu")
+            new = token_logprobs(trainer.model, ids, attention, 1.0)[0]
+            gain += float((sample.advantages * sample.mask * (new - sample.behavior_logprobs)).sum())
+    return gain
+
+
+def test_a_tiny_loop_plays_scores_and_improves_the_policy(sft_policy, tmp_path):
+    trainer = Trainer(config_from_dict(tiny_config(sft_policy, tmp_path)))
+    before = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
+    row = trainer.train_step()
+    assert row["episodes"] == 12 and row["step"] == 1
+    assert 0 < row["invalid_rate"] < 1  # the SFT policy is right some of the time: rewards differ
+    assert row["trained_sequences"] == 12 and row["tokens_per_second"] > 0
+    assert row["generated_tokens"] > 0 and row["update_seconds"] > 0
+    changed = [name for name, p in trainer.model.named_parameters() if not torch.equal(p, before[name])]
+    assert changed
+    # the update raised the probability of better-than-average replies and lowered the others'
+    assert _surrogate_gain(trainer) > 0
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["reward"] == pytest.approx(row["reward"])
+
+
+def test_resume_from_a_checkpoint_gives_the_same_next_step(sft_policy, tmp_path):
+    config = config_from_dict(tiny_config(sft_policy, tmp_path, sampler={"kind": "dots", "pool_size": 6}))
+    uninterrupted = Trainer(config, "# the config text\n")
+    straight = uninterrupted.train()
+    first, _ = checkpoints(tmp_path)
+    resumed = Trainer(config, "# the config text\n", checkpoint=first)
+    assert resumed.step == 1
+    again = resumed.train_step()
+    for key in ("loss", "reward", "invalid_rate", "completion_tokens", "kl", "clip_fraction"):
+        assert again[key] == straight[1][key], key
+    assert resumed.sampler.state_dict() == uninterrupted.sampler.state_dict()
+    for (name, p), q in zip(resumed.model.named_parameters(), uninterrupted.model.parameters()):
+        assert torch.equal(p, q), name
+    state = torch.load(first / "trainer_state.pt", weights_only=False)
+    assert state["config_text"] == "# the config text\n" and state["step"] == 1
+    assert state["config"]["rollout"]["groups"] == 3
+    assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 2  # step 2 logged once
+    assert (tmp_path / "metrics.png").read_bytes()[:4] == b"\x89PNG"
+    other = config_from_dict(tiny_config(sft_policy, tmp_path, optim={"lr": 5e-4}))
+    with pytest.raises(UsageError, match="different config"):
+        Trainer(other, checkpoint=first)
+
+
+def test_dapo_tree_steps_alp_dots_replay_lora_and_kl_in_one_run(sft_policy, tmp_path):
+    config = config_from_dict(
+        tiny_config(
+            sft_policy,
+            tmp_path,
+            objective={"name": "dapo", "refill_rounds": 1, "level": "step", "alp_beta": 0.5, "kl_beta": 0.1},
+            sampler={"kind": "dots", "pool_size": 8, "replay_fraction": 0.34, "replay_max_age": 1},
+            lora={"r": 4, "alpha": 8},
+            optim={"lr": 1e-2, "epochs": 2, "minibatches": 2},
+        )
+    )
+    trainer = Trainer(config)
+    assert sum(p.numel() for p in trainer.model.parameters() if p.requires_grad) < 20_000  # the adapter only
+    rows = trainer.train()
+    assert rows[1]["replayed_groups"] == 1  # one of three groups replayed from step 1
+    assert rows[1]["kl"] > 0  # the adapter has moved away from the base model
+    assert trainer.sampler.solve_rates  # DOTS learned solve rates
+    adapter = checkpoints(tmp_path)[-1] / "policy" / "adapter_model.safetensors"
+    assert adapter.is_file()
+
+
+class SameReply:
+    """Every episode gets the same reply, so every group's rewards are equal."""
+
+    def __init__(self, tokenizer):
+        self.completion = tokenizer.encode("<action>up</action>", add_special_tokens=False) + [tokenizer.eos_token_id]
+
+    def generate(self, prompts):
+        return [list(self.completion) for _ in prompts]
+
+
+def test_dynamic_filtering_drops_zero_variance_groups_and_refills(sft_policy, tmp_path):
+    config = config_from_dict(
+        tiny_config(sft_policy, tmp_path, objective={"name": "dapo", "refill_rounds": 2}, rollout={"groups": 2})
+    )
+    trainer = Trainer(config)
+    trainer.generator = SameReply(trainer.tokenizer)
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    row = trainer.train_step()
+    assert row["filtered_groups"] == 2 * 3  # two groups, dropped, then two refill rounds dropped too
+    assert row["episodes"] == 6 * 4 and row["trained_sequences"] == 0
+    assert all(torch.equal(p, q) for p, q in zip(trainer.model.parameters(), before))
