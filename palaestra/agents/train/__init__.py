@@ -18,7 +18,7 @@ if missing_extra("train") is not None:
     raise MissingExtraError("training needs torch, transformers and peft: pip install 'palaestra[train]'")
 
 from palaestra.agents.train.config import TrainConfig, config_from_dict, load_config  # noqa: E402
-from palaestra.agents.train.trainer import Trainer, checkpoints  # noqa: E402
 from palaestra.agents.train.run import run_training  # noqa: E402
+from palaestra.agents.train.trainer import Trainer, checkpoints  # noqa: E402
 
 __all__ = ["TrainConfig", "Trainer", "checkpoints", "config_from_dict", "load_config", "run_training"]

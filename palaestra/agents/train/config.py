@@ -9,13 +9,15 @@ settings any key of the section overrides.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from palaestra.agents.train.objectives import ADVANTAGES, AGGREGATIONS
 from palaestra.agents.train.policy import LoraSettings, TinyPolicySpec
+from palaestra.core import env_entry
 from palaestra.core.errors import UsageError
 
 OBJECTIVES: dict[str, dict[str, Any]] = {
@@ -165,7 +167,9 @@ def config_from_dict(data: dict[str, Any]) -> TrainConfig:
     sections = {f.name: f for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(data) - set(sections))
     if unknown:
-        raise UsageError(f"the config has no section(s) {', '.join(unknown)}; it takes: {', '.join(sections)}")
+        raise UsageError(
+            f"the config has no section(s) {', '.join(unknown)}; it takes: {', '.join(sections)}"
+        )
     objective = dict(data.get("objective", {}))
     name = objective.get("name", "grpo")
     if name not in OBJECTIVES:
@@ -217,6 +221,11 @@ def _check(config: TrainConfig) -> None:
             raise UsageError(f"[{section}] {key} must be positive, got {value}")
     if not config.env.ids:
         raise UsageError("[env] ids must name at least one registered env id")
+    for env_id in config.env.ids:
+        try:
+            env_entry(env_id)
+        except KeyError as error:
+            raise UsageError(f"[env] ids: {error.args[0]}") from None
     if not 0 < r.top_p <= 1:
         raise UsageError(f"[rollout] top_p must be in (0, 1], got {r.top_p}")
     if r.history_turns is not None and r.history_turns < 0:

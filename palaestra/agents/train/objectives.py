@@ -45,7 +45,12 @@ def has_variance(rewards: Sequence[float]) -> bool:
 
 
 def alp_rewards(
-    rewards: Sequence[float], solved: Sequence[bool], lengths: Sequence[int], *, beta: float, length_scale: float
+    rewards: Sequence[float],
+    solved: Sequence[bool],
+    lengths: Sequence[int],
+    *,
+    beta: float,
+    length_scale: float,
 ) -> np.ndarray:
     """ALP: each reward less ``beta * (length / length_scale) * max(solve_rate, 1 / K)``.
 
@@ -148,6 +153,8 @@ def policy_loss(
         loss = masked.sum() / (max(sequences, 1) * constant_length)
     else:
         raise UsageError(f"aggregation must be one of {AGGREGATIONS}, got {aggregation!r}")
-    was_clipped = ((ratio < 1.0 - clip_low) & (advantages < 0)) | ((ratio > 1.0 + clip_high) & (advantages > 0))
+    was_clipped = ((ratio < 1.0 - clip_low) & (advantages < 0)) | (
+        (ratio > 1.0 + clip_high) & (advantages > 0)
+    )
     clip_fraction = float((was_clipped.to(mask.dtype) * mask).sum().item() / max(tokens, 1))
     return LossParts(loss, kl_mean, clip_fraction, tokens)

@@ -92,7 +92,9 @@ class TokenConversation:
     def _continuation(self, messages: list[dict[str, Any]], text: str) -> str:
         """The template's text between the last reply and the end of ``text``."""
         reply, ended = self._reply
-        closed = self.tokenizer.apply_chat_template(messages[:-1], tokenize=False, add_generation_prompt=False)
+        closed = self.tokenizer.apply_chat_template(
+            messages[:-1], tokenize=False, add_generation_prompt=False
+        )
         head = self._open_text + reply
         if not (closed.startswith(head) and text.startswith(closed)):
             raise UsageError(
@@ -173,7 +175,9 @@ class TransformersGenerator:
                 chunk = prompts[start : start + self.batch_size]
                 width = max(len(p) for p in chunk)
                 ids = torch.tensor([[pad] * (width - len(p)) + p for p in chunk], device=device)
-                attention = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in chunk], device=device)
+                attention = torch.tensor(
+                    [[0] * (width - len(p)) + [1] * len(p) for p in chunk], device=device
+                )
                 with torch.no_grad():
                     output = self.model.generate(
                         input_ids=ids,

@@ -81,11 +81,18 @@ class E2HSampler(UniformSampler):
     """Easy to hard: each group's difficulty preset drawn by ``e2h_weights``, so easy tasks fade out."""
 
     def __init__(
-        self, env_ids: list[str], env_kwargs: dict[str, Any], presets: list[str], sigma: float, total_steps: int
+        self,
+        env_ids: list[str],
+        env_kwargs: dict[str, Any],
+        presets: list[str],
+        sigma: float,
+        total_steps: int,
     ):
         super().__init__(env_ids, env_kwargs)
         if not presets:
-            raise UsageError("the e2h sampler needs sampler.presets, the difficulty presets from easy to hard")
+            raise UsageError(
+                "the e2h sampler needs sampler.presets, the difficulty presets from easy to hard"
+            )
         if sigma <= 0:
             raise UsageError(f"sampler.e2h_sigma must be positive, got {sigma}")
         if "difficulty" in env_kwargs:
@@ -130,7 +137,9 @@ class DOTSSampler(UniformSampler):
             raise UsageError(f"sampler.pool_size must be at least 1, got {pool_size}")
         if not 0 < ema <= 1:
             raise UsageError(f"sampler.ema must be in (0, 1], got {ema}")
-        self.pool = [Task(env_ids[i % len(env_ids)], i // len(env_ids), dict(env_kwargs)) for i in range(pool_size)]
+        self.pool = [
+            Task(env_ids[i % len(env_ids)], i // len(env_ids), dict(env_kwargs)) for i in range(pool_size)
+        ]
         self.target = target
         self.ema = ema
         self.prior = prior
@@ -141,7 +150,9 @@ class DOTSSampler(UniformSampler):
 
     def sample(self, rng: np.random.Generator, step: int, count: int) -> list[Task]:
         if count > len(self.pool):
-            raise UsageError(f"sampler.pool_size ({len(self.pool)}) is smaller than the groups of a step ({count})")
+            raise UsageError(
+                f"sampler.pool_size ({len(self.pool)}) is smaller than the groups of a step ({count})"
+            )
         distance = np.array([abs(self.estimate(task) - self.target) for task in self.pool])
         tie_break = rng.random(len(self.pool))
         order = np.lexsort((tie_break, distance))
@@ -149,7 +160,9 @@ class DOTSSampler(UniformSampler):
 
     def observe(self, task: Task, solve_rate: float) -> None:
         old = self.solve_rates.get(task.key)
-        self.solve_rates[task.key] = solve_rate if old is None else (1 - self.ema) * old + self.ema * solve_rate
+        self.solve_rates[task.key] = (
+            solve_rate if old is None else (1 - self.ema) * old + self.ema * solve_rate
+        )
 
     def state_dict(self) -> dict[str, Any]:
         return {"solve_rates": dict(self.solve_rates)}

@@ -34,7 +34,7 @@ from palaestra.agents.train.objectives import (
     step_advantages,
 )
 from palaestra.agents.train.policy import build_tiny_policy, load_policy, pad_batch, token_logprobs
-from palaestra.agents.train.rollout import Episode, EnvPool, RolloutTiming, TransformersGenerator, play_groups
+from palaestra.agents.train.rollout import EnvPool, Episode, RolloutTiming, TransformersGenerator, play_groups
 from palaestra.agents.train.samplers import (
     DOTSSampler,
     E2HSampler,
@@ -99,7 +99,11 @@ class Trainer:
         self.base_folder = Path(config.model.path) if config.model.path else self.output_dir / "base_model"
         if not config.model.path and not (self.base_folder / "config.json").is_file():
             build_tiny_policy(
-                self.base_folder, list(config.env.ids), env_kwargs=config.env.kwargs, spec=config.model.tiny, seed=run.seed
+                self.base_folder,
+                list(config.env.ids),
+                env_kwargs=config.env.kwargs,
+                spec=config.model.tiny,
+                seed=run.seed,
             )
         self.model, self.tokenizer = load_policy(self.base_folder, self.device, config.lora)
         if checkpoint is not None:
@@ -110,7 +114,9 @@ class Trainer:
             self.reference, _ = load_policy(self.base_folder, self.device, None)
             self.reference.eval().requires_grad_(False)
         trainable = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(trainable, lr=config.optim.lr, weight_decay=config.optim.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            trainable, lr=config.optim.lr, weight_decay=config.optim.weight_decay
+        )
         self.sampler = make_sampler(config)
         self.replay = ReplayBuffer(config.sampler.replay_capacity, config.sampler.replay_max_age)
         self.pool = EnvPool(config.env.split)

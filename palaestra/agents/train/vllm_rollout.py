@@ -51,7 +51,9 @@ class VLLMGenerator:
         self.eos = eos_token_id
 
     def generate(self, prompts: list[list[int]]) -> list[list[int]]:
-        outputs = self.engine.generate([{"prompt_token_ids": p} for p in prompts], self.params, use_tqdm=False)
+        outputs = self.engine.generate(
+            [{"prompt_token_ids": p} for p in prompts], self.params, use_tqdm=False
+        )
         completions = []
         for output in outputs:
             first = output.outputs[0]

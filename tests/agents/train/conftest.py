@@ -19,7 +19,7 @@ SNAKE = {"difficulty": "easy"}
 
 @pytest.fixture(autouse=True)
 def one_torch_thread():
-    """One thread: on two cores shared by parallel test workers, more threads only contend (and run slower)."""
+    """One thread: on two cores shared by parallel test workers, more threads only contend."""
     import torch
 
     threads = torch.get_num_threads()
@@ -53,8 +53,12 @@ def sft_policy(tiny_policy: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     model, tokenizer = load_policy(tiny_policy, "cpu", None)
-    samples = expert_samples("Snake-Text-v0", tokenizer, range(4), env_kwargs=SNAKE, max_turns=4, history_turns=0)
-    losses = finetune(model, tokenizer, samples, steps=45, lr=1e-2, batch_size=4, generator=torch.Generator().manual_seed(0))
+    samples = expert_samples(
+        "Snake-Text-v0", tokenizer, range(4), env_kwargs=SNAKE, max_turns=4, history_turns=0
+    )
+    losses = finetune(
+        model, tokenizer, samples, steps=45, lr=1e-2, batch_size=4, generator=torch.Generator().manual_seed(0)
+    )
     torch.set_num_threads(threads)
     assert losses[-1] < losses[0] / 4
     folder = tmp_path_factory.mktemp("sft-policy")

@@ -105,7 +105,9 @@ class SameReply:
     """Every episode gets the same reply, so every group's rewards are equal."""
 
     def __init__(self, tokenizer):
-        self.completion = tokenizer.encode("<action>up</action>", add_special_tokens=False) + [tokenizer.eos_token_id]
+        self.completion = tokenizer.encode("<action>up</action>", add_special_tokens=False) + [
+            tokenizer.eos_token_id
+        ]
 
     def generate(self, prompts):
         return [list(self.completion) for _ in prompts]
@@ -113,7 +115,9 @@ class SameReply:
 
 def test_dynamic_filtering_drops_zero_variance_groups_and_refills(sft_policy, tmp_path):
     config = config_from_dict(
-        tiny_config(sft_policy, tmp_path, objective={"name": "dapo", "refill_rounds": 2}, rollout={"groups": 2})
+        tiny_config(
+            sft_policy, tmp_path, objective={"name": "dapo", "refill_rounds": 2}, rollout={"groups": 2}
+        )
     )
     trainer = Trainer(config)
     trainer.generator = SameReply(trainer.tokenizer)

@@ -48,13 +48,17 @@ def test_a_group_without_variance_has_zero_advantage_and_is_flagged():
 
 def test_alp_scales_the_token_cost_by_the_solve_rate():
     # K = 4, two solved: solve rate 0.5; cost = 0.1 * 0.5 * length / 100
-    shaped = alp_rewards([1.0, 1.0, 0.0, 0.0], [True, True, False, False], [100, 20, 50, 0], beta=0.1, length_scale=100)
+    shaped = alp_rewards(
+        [1.0, 1.0, 0.0, 0.0], [True, True, False, False], [100, 20, 50, 0], beta=0.1, length_scale=100
+    )
     assert shaped == pytest.approx([1 - 0.05, 1 - 0.01, -0.025, 0.0])
     # none solved: the rate is floored at 1 / K = 0.25
     shaped = alp_rewards([0.0, 0.0, 0.0, 0.0], [False] * 4, [100, 0, 40, 40], beta=0.1, length_scale=100)
     assert shaped == pytest.approx([-0.025, 0.0, -0.01, -0.01])
     # all solved: the full cost
-    assert alp_rewards([1.0, 1.0], [True, True], [10, 30], beta=1.0, length_scale=10) == pytest.approx([0.0, -2.0])
+    assert alp_rewards([1.0, 1.0], [True, True], [10, 30], beta=1.0, length_scale=10) == pytest.approx(
+        [0.0, -2.0]
+    )
 
 
 def test_tree_step_advantages_compare_the_states_siblings_reach():
@@ -118,8 +122,15 @@ def test_microbatch_shares_add_up_to_the_batch_loss():
     mask = torch.tensor([[1.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
     parts = [
         policy_loss(
-            logprobs[i : i + 1], old[i : i + 1], advantages[i : i + 1], mask[i : i + 1],
-            clip_low=0.2, clip_high=0.2, aggregation="token", total_tokens=4, total_sequences=2,
+            logprobs[i : i + 1],
+            old[i : i + 1],
+            advantages[i : i + 1],
+            mask[i : i + 1],
+            clip_low=0.2,
+            clip_high=0.2,
+            aggregation="token",
+            total_tokens=4,
+            total_sequences=2,
         ).loss.item()
         for i in range(2)
     ]
@@ -131,11 +142,22 @@ def test_k3_kl_to_the_reference():
     ref = torch.log(torch.tensor([[0.25, 0.2]]))
     mask = torch.ones(1, 2)
     parts = policy_loss(
-        logprobs, logprobs.clone(), torch.zeros(1, 2), mask,
-        clip_low=0.2, clip_high=0.2, aggregation="token", ref_logprobs=ref, kl_beta=0.5,
+        logprobs,
+        logprobs.clone(),
+        torch.zeros(1, 2),
+        mask,
+        clip_low=0.2,
+        clip_high=0.2,
+        aggregation="token",
+        ref_logprobs=ref,
+        kl_beta=0.5,
     )
     k3 = 0.5 - math.log(0.5) - 1  # exp(ref - logp) - (ref - logp) - 1 with ref - logp = log 0.5
     assert parts.kl == pytest.approx(k3 / 2)
     assert parts.loss.item() == pytest.approx(0.5 * k3 / 2)
-    assert np.isclose(policy_loss(logprobs, logprobs, torch.zeros(1, 2), mask, clip_low=0.2, clip_high=0.2,
-                                  aggregation="token").kl, 0.0)
+    assert np.isclose(
+        policy_loss(
+            logprobs, logprobs, torch.zeros(1, 2), mask, clip_low=0.2, clip_high=0.2, aggregation="token"
+        ).kl,
+        0.0,
+    )

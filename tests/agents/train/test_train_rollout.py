@@ -39,14 +39,24 @@ def test_full_history_masks_exactly_the_generated_tokens(tokenizer):
     [sample] = conversation.samples()
     assert sample.input_ids == third + reply2
     expected_mask = (
-        [0] * len(first) + [1] * len(reply0) + [0] * len(between0) + [1] * len(reply1)
-        + [0] * len(between1) + [1] * len(reply2)
+        [0] * len(first)
+        + [1] * len(reply0)
+        + [0] * len(between0)
+        + [1] * len(reply1)
+        + [0] * len(between1)
+        + [1] * len(reply2)
     )
     expected_turns = (
-        [-1] * len(first) + [0] * len(reply0) + [-1] * len(between0) + [1] * len(reply1)
-        + [-1] * len(between1) + [2] * len(reply2)
+        [-1] * len(first)
+        + [0] * len(reply0)
+        + [-1] * len(between0)
+        + [1] * len(reply1)
+        + [-1] * len(between1)
+        + [2] * len(reply2)
     )
-    for position, (token, mask, turn) in enumerate(zip(sample.input_ids, sample.loss_mask, sample.turn_of_token)):
+    for position, (token, mask, turn) in enumerate(
+        zip(sample.input_ids, sample.loss_mask, sample.turn_of_token)
+    ):
         assert (mask, turn) == (expected_mask[position], expected_turns[position]), (
             f"token {position} ({tokenizer.decode([token])!r})"
         )
@@ -86,7 +96,9 @@ def test_a_history_window_gives_one_sequence_per_turn(tokenizer):
 
 def test_a_template_that_rewrites_past_turns_is_refused_in_full_history(tokenizer):
     shouting = copy.deepcopy(tokenizer)
-    shouting.chat_template = tokenizer.chat_template.replace("message['content']", "message['content'] | upper")
+    shouting.chat_template = tokenizer.chat_template.replace(
+        "message['content']", "message['content'] | upper"
+    )
     conversation = TokenConversation(shouting)
     conversation.reset("Rules.")
     conversation.prompt("Board")
@@ -110,9 +122,20 @@ class ScriptedGenerator:
 def test_groups_play_real_episodes_of_the_same_task(tokenizer):
     generator = ScriptedGenerator(tokenizer, UP)
     pool = EnvPool("train")
-    tasks = [Task("Snake-Text-v0", 3, {"difficulty": "easy"}), Task("Snake-Text-v0", 4, {"difficulty": "easy"})]
+    tasks = [
+        Task("Snake-Text-v0", 3, {"difficulty": "easy"}),
+        Task("Snake-Text-v0", 4, {"difficulty": "easy"}),
+    ]
     groups, timing = play_groups(
-        tasks, 2, generator, tokenizer, pool, max_turns=3, max_context=4096, max_new_tokens=8, history_turns=None
+        tasks,
+        2,
+        generator,
+        tokenizer,
+        pool,
+        max_turns=3,
+        max_context=4096,
+        max_new_tokens=8,
+        history_turns=None,
     )
     assert [len(g) for g in groups] == [2, 2]
     for group in groups:
@@ -130,8 +153,15 @@ def test_garbage_replies_are_invalid_turns_and_end_in_forfeit(tokenizer):
     generator = ScriptedGenerator(tokenizer, "fly")
     pool = EnvPool("train")
     [[episode]], _ = play_groups(
-        [Task("Snake-Text-v0", 0, {"difficulty": "easy"})], 1, generator, tokenizer, pool,
-        max_turns=20, max_context=4096, max_new_tokens=8, history_turns=0,
+        [Task("Snake-Text-v0", 0, {"difficulty": "easy"})],
+        1,
+        generator,
+        tokenizer,
+        pool,
+        max_turns=20,
+        max_context=4096,
+        max_new_tokens=8,
+        history_turns=0,
     )
     assert episode.end == "invalid_actions" and episode.invalid == episode.turns == 5
     assert episode.rewards == [-0.1] * 5 and episode.score == 0.0
@@ -146,8 +176,15 @@ def test_an_episode_stops_when_the_context_is_full(tokenizer):
     generator = ScriptedGenerator(tokenizer, UP)
     pool = EnvPool("train")
     [[episode]], _ = play_groups(
-        [Task("Snake-Text-v0", 0, {"difficulty": "easy"})], 1, generator, tokenizer, pool,
-        max_turns=50, max_context=900, max_new_tokens=8, history_turns=None,
+        [Task("Snake-Text-v0", 0, {"difficulty": "easy"})],
+        1,
+        generator,
+        tokenizer,
+        pool,
+        max_turns=50,
+        max_context=900,
+        max_new_tokens=8,
+        history_turns=None,
     )
     assert episode.end == "context" and 0 < episode.turns < 50
     assert len(generator.prompts[-1]) + 8 <= 900

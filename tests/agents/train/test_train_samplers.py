@@ -72,4 +72,6 @@ def test_replay_draws_only_recent_groups_of_earlier_steps():
     rng = np.random.default_rng(0)
     assert sorted(buffer.draw(rng, 5, 5)) == ["group3", "group4"]  # group2 is 3 steps old; group1 was evicted
     assert buffer.draw(rng, 4, 5) == ["group2", "group3"]  # a step never replays its own groups
-    assert replay_split(4, 0.5) == (2, 2) and replay_split(3, 0.5) == (2, 1) and replay_split(4, 0.0) == (4, 0)
+    assert (
+        replay_split(4, 0.5) == (2, 2) and replay_split(3, 0.5) == (2, 1) and replay_split(4, 0.0) == (4, 0)
+    )
