@@ -119,3 +119,16 @@ presets = ["easy", "medium"]
     bad.write_text("[rollout]\ngroup = 2\n")
     failed = runner.invoke(app, ["train", str(bad)])
     assert failed.exit_code == 2 and "no key(s) group" in failed.output
+
+
+def test_the_config_in_the_docs_is_the_default_config():
+    import re
+    import tomllib
+
+    docs = Path(__file__).resolve().parents[3] / "docs" / "training.md"
+    [block] = re.findall(r"```toml\n(.*?)```", docs.read_text(), re.DOTALL)
+    documented = config_from_dict(tomllib.loads(block))
+    defaults = config_from_dict(
+        {"run": {"output_dir": "runs/snake-grpo"}, "env": {"kwargs": {"difficulty": "easy"}}}
+    )
+    assert documented == defaults
