@@ -248,7 +248,7 @@ class EnvPool:
             return idle.pop()
         try:
             return gym.make(task.env_id, split=self.split, **task.kwargs)
-        except gym.error.Error as error:
+        except (TypeError, ValueError, gym.error.Error) as error:
             raise UsageError(f"cannot make {task.env_id}: {error}") from None
 
     def release(self, task: Task, env: gym.Env) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 
@@ -77,6 +78,27 @@ def make_sampler(config: TrainConfig) -> UniformSampler:
     return UniformSampler(list(env.ids), env.kwargs)
 
 
+def check_envs(config: TrainConfig) -> None:
+    """Make and reset every env the run plays once, so a bad id or setting fails before any work."""
+    variants = (
+        [{"difficulty": preset} for preset in config.sampler.presets]
+        if config.sampler.kind == "e2h"
+        else [{}]
+    )
+    for env_id in config.env.ids:
+        for variant in variants:
+            kwargs = {**config.env.kwargs, **variant}
+            try:
+                env = gym.make(env_id, split=config.env.split, **kwargs)
+                try:
+                    env.reset(seed=0)
+                finally:
+                    env.close()
+            except (TypeError, ValueError, gym.error.Error) as error:
+                given = ", ".join(f"{key}={value!r}" for key, value in kwargs.items()) or "no arguments"
+                raise UsageError(f"[env] {env_id} cannot be played with {given}: {error}") from None
+
+
 def checkpoints(output_dir: str | Path) -> list[Path]:
     """The checkpoint folders of a run, oldest first."""
     folder = Path(output_dir) / CHECKPOINTS
@@ -96,6 +118,7 @@ class Trainer:
         torch.manual_seed(run.seed)
         self.rng = np.random.default_rng(run.seed)
         self.step = 0
+        check_envs(config)
         self.base_folder = Path(config.model.path) if config.model.path else self.output_dir / "base_model"
         if not config.model.path and not (self.base_folder / "config.json").is_file():
             build_tiny_policy(
@@ -106,6 +129,12 @@ class Trainer:
                 seed=run.seed,
             )
         self.model, self.tokenizer = load_policy(self.base_folder, self.device, config.lora)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if positions is not None and config.rollout.max_context > positions:
+            raise UsageError(
+                f"rollout.max_context ({config.rollout.max_context}) is over the model's {positions} "
+                "positions"
+            )
         if checkpoint is not None:
             self._load_weights(Path(checkpoint) / "policy")
         self.model.train()
@@ -371,14 +400,16 @@ class Trainer:
         """Steps until ``run.steps``, checkpointing every ``run.checkpoint_every`` and at the end."""
         run = self.config.run
         rows = []
-        with LiveView(str(self.output_dir), run.steps, run.live) as view:
-            while self.step < run.steps:
-                row = self.train_step()
-                rows.append(row)
-                view.update(row)
-                if self.step % run.checkpoint_every == 0 or self.step == run.steps:
-                    self.save_checkpoint()
-        self.pool.close()
+        try:
+            with LiveView(str(self.output_dir), run.steps, run.live) as view:
+                while self.step < run.steps:
+                    row = self.train_step()
+                    rows.append(row)
+                    view.update(row)
+                    if self.step % run.checkpoint_every == 0 or self.step == run.steps:
+                        self.save_checkpoint()
+        finally:
+            self.pool.close()
         return rows
 
     def save_checkpoint(self) -> Path:

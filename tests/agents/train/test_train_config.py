@@ -123,6 +123,7 @@ presets = ["easy", "medium"]
 
 def test_the_config_in_the_docs_is_the_default_config():
     import re
+
     import tomllib
 
     docs = Path(__file__).resolve().parents[3] / "docs" / "training.md"
@@ -132,3 +133,21 @@ def test_the_config_in_the_docs_is_the_default_config():
         {"run": {"output_dir": "runs/snake-grpo"}, "env": {"kwargs": {"difficulty": "easy"}}}
     )
     assert documented == defaults
+
+
+@pytest.mark.parametrize(
+    ("env", "sampler", "message"),
+    [
+        ({"kwargs": {"size": "big"}}, {}, "Snake-Text-v0 cannot be played with size='big'"),
+        ({"kwargs": {"colour": "red"}}, {}, "colour"),
+        ({"split": "valid"}, {}, "cannot be played"),
+        ({}, {"kind": "e2h", "presets": ["easy", "nightmare"]}, "difficulty='nightmare'"),
+    ],
+)
+def test_envs_that_cannot_be_played_fail_before_any_work(tmp_path, env, sampler, message):
+    from palaestra.agents.train import Trainer
+
+    config = config_from_dict({"run": {"output_dir": str(tmp_path / "run")}, "env": env, "sampler": sampler})
+    with pytest.raises(UsageError, match=message):
+        Trainer(config)
+    assert not (tmp_path / "run" / "base_model").exists()
