@@ -1,9 +1,9 @@
 """The run config: one TOML file holds a whole training run (see ``docs/training.md`` for every key).
 
 Sections: ``[run]``, ``[model]`` (with ``[model.tiny]``), ``[lora]`` (present: train a LoRA adapter),
-``[env]``, ``[rollout]``, ``[objective]``, ``[sampler]``, ``[optim]``. Unknown sections and keys are
-errors naming the accepted ones. ``[objective] name`` picks a preset (grpo, dr_grpo, rloo, dapo) whose
-settings any key of the section overrides.
+``[env]``, ``[rollout]``, ``[objective]``, ``[sampler]``, ``[sft]`` (a warm start), ``[optim]``.
+Unknown sections and keys are errors naming the accepted ones. ``[objective] name`` picks a preset
+(grpo, dr_grpo, rloo, dapo) whose settings any key of the section overrides.
 """
 
 from __future__ import annotations
@@ -105,6 +105,17 @@ class SamplerSettings:
 
 
 @dataclass(frozen=True)
+class SFTSettings:
+    """The warm start: supervised steps on expert play before RL (0 steps: none)."""
+
+    steps: int = 0
+    lr: float = 1e-3
+    batch_size: int = 8
+    episodes: int = 16  # expert episodes per env id, on train seeds 0, 1, ...
+    max_turns: int = 20
+
+
+@dataclass(frozen=True)
 class OptimSettings:
     lr: float = 1e-4
     weight_decay: float = 0.0
@@ -123,6 +134,7 @@ class TrainConfig:
     rollout: RolloutSettings = RolloutSettings()
     objective: ObjectiveSettings = ObjectiveSettings()
     sampler: SamplerSettings = SamplerSettings()
+    sft: SFTSettings = SFTSettings()
     optim: OptimSettings = OptimSettings()
 
     @property
@@ -183,6 +195,7 @@ def config_from_dict(data: dict[str, Any]) -> TrainConfig:
         rollout=_build(RolloutSettings, data.get("rollout", {}), "rollout"),
         objective=_build(ObjectiveSettings, objective, "objective"),
         sampler=_build(SamplerSettings, data.get("sampler", {}), "sampler"),
+        sft=_build(SFTSettings, data.get("sft", {}), "sft"),
         optim=_build(OptimSettings, data.get("optim", {}), "optim"),
     )
     _check(config)
@@ -219,6 +232,8 @@ def _check(config: TrainConfig) -> None:
     for section, key, value in positive:
         if value <= 0:
             raise UsageError(f"[{section}] {key} must be positive, got {value}")
+    if config.sft.steps < 0 or config.sft.lr <= 0 or config.sft.batch_size < 1 or config.sft.episodes < 1:
+        raise UsageError("[sft] steps must be >= 0, lr positive, batch_size and episodes at least 1")
     if not config.env.ids:
         raise UsageError("[env] ids must name at least one registered env id")
     for env_id in config.env.ids:

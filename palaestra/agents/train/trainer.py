@@ -7,6 +7,7 @@ rewards into per-token advantages (episode-level, or TreeRPO's step level), mix 
 Metrics go to ``metrics.jsonl`` (and the live view); ``metrics.png`` is redrawn at each checkpoint.
 
 The run folder holds ``base_model/`` (a tiny policy built there when no model path is given),
+``sft_model/`` (after the ``[sft]`` warm start on expert play, which RL then starts from),
 ``config.toml``, ``metrics.jsonl``, ``metrics.png`` and ``checkpoints/step_NNNNNN/``: ``policy/`` (the
 model, or the LoRA adapter, with the tokenizer) and ``trainer_state.pt`` (optimizer, random states,
 sampler and replay state, step, the config). Resuming loads all of it, so the next step's rollouts and
@@ -44,6 +45,8 @@ from palaestra.agents.train.samplers import (
     UniformSampler,
     replay_split,
 )
+from palaestra.agents.train.sft import expert_samples, finetune
+from palaestra.core import env_entry
 from palaestra.core.errors import UsageError
 
 CHECKPOINTS = "checkpoints"
@@ -99,6 +102,33 @@ def check_envs(config: TrainConfig) -> None:
                 raise UsageError(f"[env] {env_id} cannot be played with {given}: {error}") from None
 
 
+def warm_start(folder: Path, tuned: Path, config: TrainConfig, device: str) -> None:
+    """Fine-tune the model in ``folder`` on expert play of the run's envs; save it (and the losses) to
+    ``tuned``. The prompts and masks are the rollouts' own (same history setting)."""
+    sft = config.sft
+    missing = [env_id for env_id in config.env.ids if not env_entry(env_id).expert]
+    if missing:
+        raise UsageError(f"[sft] needs an expert to imitate; {', '.join(missing)} has none")
+    model, tokenizer = load_policy(folder, device, None)
+    samples = []
+    for env_id in config.env.ids:
+        samples += expert_samples(
+            env_id,
+            tokenizer,
+            range(sft.episodes),
+            env_kwargs=config.env.kwargs,
+            max_turns=sft.max_turns,
+            history_turns=config.rollout.history_turns,
+        )
+    generator = torch.Generator().manual_seed(config.run.seed)
+    losses = finetune(
+        model, tokenizer, samples, steps=sft.steps, lr=sft.lr, batch_size=sft.batch_size, generator=generator
+    )
+    model.save_pretrained(tuned)
+    tokenizer.save_pretrained(tuned)
+    (tuned / "sft_losses.json").write_text(json.dumps(losses), encoding="utf-8")
+
+
 def checkpoints(output_dir: str | Path) -> list[Path]:
     """The checkpoint folders of a run, oldest first."""
     folder = Path(output_dir) / CHECKPOINTS
@@ -119,15 +149,7 @@ class Trainer:
         self.rng = np.random.default_rng(run.seed)
         self.step = 0
         check_envs(config)
-        self.base_folder = Path(config.model.path) if config.model.path else self.output_dir / "base_model"
-        if not config.model.path and not (self.base_folder / "config.json").is_file():
-            build_tiny_policy(
-                self.base_folder,
-                list(config.env.ids),
-                env_kwargs=config.env.kwargs,
-                spec=config.model.tiny,
-                seed=run.seed,
-            )
+        self.base_folder = self._starting_policy()
         self.model, self.tokenizer = load_policy(self.base_folder, self.device, config.lora)
         positions = getattr(self.model.config, "max_position_embeddings", None)
         if positions is not None and config.rollout.max_context > positions:
@@ -157,6 +179,26 @@ class Trainer:
         (self.output_dir / "config.toml").write_text(config_text, encoding="utf-8")
 
     # -- setup --------------------------------------------------------------------------------------
+    def _starting_policy(self) -> Path:
+        """The folder RL starts from (and the KL reference): the model, built first when none is given,
+        then fine-tuned on expert play when ``[sft]`` asks (both kept in the run folder, made once)."""
+        config = self.config
+        folder = Path(config.model.path) if config.model.path else self.output_dir / "base_model"
+        if not config.model.path and not (folder / "config.json").is_file():
+            build_tiny_policy(
+                folder,
+                list(config.env.ids),
+                env_kwargs=config.env.kwargs,
+                spec=config.model.tiny,
+                seed=config.run.seed,
+            )
+        if not config.sft.steps:
+            return folder
+        tuned = self.output_dir / "sft_model"
+        if not (tuned / "config.json").is_file():
+            warm_start(folder, tuned, config, self.device)
+        return tuned
+
     def _generator(self) -> Any:
         r = self.config.rollout
         if r.backend == "vllm":

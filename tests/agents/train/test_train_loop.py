@@ -16,10 +16,10 @@ from palaestra.core.errors import UsageError
 pytestmark = pytest.mark.slow
 
 
-def tiny_config(model: Path, output: Path, **sections: dict[str, Any]) -> dict[str, Any]:
+def tiny_config(policy: Path | None, output: Path, **sections: dict[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "run": {"output_dir": str(output), "steps": 2, "checkpoint_every": 1, "live": False, "device": "cpu"},
-        "model": {"path": str(model)},
+        "model": {"path": str(policy or "")},
         "env": {"ids": ["Snake-Text-v0"], "kwargs": {"difficulty": "easy"}},
         "rollout": {"groups": 3, "group_size": 4, "max_turns": 3, "max_new_tokens": 8},
         "optim": {"lr": 1e-3, "microbatch_size": 6},
@@ -126,3 +126,46 @@ def test_dynamic_filtering_drops_zero_variance_groups_and_refills(sft_policy, tm
     assert row["filtered_groups"] == 2 * 3  # two groups, dropped, then two refill rounds dropped too
     assert row["episodes"] == 6 * 4 and row["trained_sequences"] == 0
     assert all(torch.equal(p, q) for p, q in zip(trainer.model.parameters(), before))
+
+
+def test_the_vllm_backend_names_its_extra_when_vllm_is_missing(tiny_policy, tmp_path):
+    import importlib.util
+
+    from palaestra.core.errors import MissingExtraError
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here")
+    config = config_from_dict(tiny_config(tiny_policy, tmp_path, rollout={"backend": "vllm"}))
+    with pytest.raises(MissingExtraError, match=r"pip install 'palaestra\[vllm\]'"):
+        Trainer(config)
+    with_lora = config_from_dict(
+        tiny_config(tiny_policy, tmp_path, rollout={"backend": "vllm"}, lora={"r": 2})
+    )
+    with pytest.raises(UsageError, match="LoRA"):
+        Trainer(with_lora)
+
+
+def test_a_run_from_nothing_builds_the_policy_warms_it_up_on_the_expert_then_trains(tmp_path):
+    tiny = {"hidden_size": 32, "intermediate_size": 64, "layers": 1, "corpus_episodes": 2, "corpus_steps": 10}
+    data = tiny_config(
+        None,
+        tmp_path,
+        model={"tiny": tiny},
+        sft={"steps": 6, "lr": 1e-2, "batch_size": 2, "episodes": 2, "max_turns": 3},
+        rollout={"groups": 1, "group_size": 2, "max_turns": 2, "history_turns": 0},
+    )
+    data["run"]["steps"] = 1
+    trainer = Trainer(config_from_dict(data))
+    assert trainer.base_folder == tmp_path / "sft_model"
+    assert (tmp_path / "base_model" / "tokenizer.json").is_file()
+    losses = json.loads((tmp_path / "sft_model" / "sft_losses.json").read_text())
+    assert len(losses) == 6 and losses[-1] < losses[0]
+    weights = tmp_path / "sft_model" / "model.safetensors"
+    written = weights.stat().st_mtime_ns
+    trainer.train()
+    Trainer(config_from_dict(data), checkpoint=checkpoints(tmp_path)[-1])  # a resume keeps the warm start
+    assert weights.stat().st_mtime_ns == written
+    data["env"]["ids"] = ["2048-Text-v0", "Snake-Text-v0"]
+    data["run"]["output_dir"] = str(tmp_path / "two")
+    data["env"]["kwargs"] = {}
+    assert Trainer(config_from_dict(data)).base_folder == tmp_path / "two" / "sft_model"  # several envs
