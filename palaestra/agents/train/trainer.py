@@ -100,6 +100,8 @@ def check_envs(config: TrainConfig) -> None:
             except (TypeError, ValueError, gym.error.Error) as error:
                 given = ", ".join(f"{key}={value!r}" for key, value in kwargs.items()) or "no arguments"
                 raise UsageError(f"[env] {env_id} cannot be played with {given}: {error}") from None
+            if isinstance(env.observation_space, gym.spaces.Dict):
+                raise UsageError(f"[env] {env_id} observes images; the trainer's policies read text only")
 
 
 def warm_start(folder: Path, tuned: Path, config: TrainConfig, device: str) -> None:
@@ -176,7 +178,8 @@ class Trainer:
         if checkpoint is not None:
             self._load_state(Path(checkpoint) / STATE_FILE)
         self.log.truncate_after(self.step)
-        (self.output_dir / "config.toml").write_text(config_text, encoding="utf-8")
+        if config_text:
+            (self.output_dir / "config.toml").write_text(config_text, encoding="utf-8")
 
     # -- setup --------------------------------------------------------------------------------------
     def _starting_policy(self) -> Path:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import gymnasium as gym
 import pytest
+import tomllib
 from typer.testing import CliRunner
 
+from palaestra.agents import agent_factory
 from palaestra.agents.train import config_from_dict, load_config
 from palaestra.cli import app
 from palaestra.core.errors import UsageError
@@ -115,6 +119,17 @@ presets = ["easy", "medium"]
     assert again.exit_code == 2 and "pass --resume" in again.output
     finished = runner.invoke(app, ["train", str(path), "--resume"])
     assert finished.exit_code == 0 and "step 1" not in finished.output  # nothing left to train
+    # a checkpoint's policy plays as an hf: agent
+    factory = agent_factory(
+        f"hf:{out / 'checkpoints' / 'step_000001' / 'policy'}", temperature=0, max_tokens=8
+    )
+    env = gym.make("Snake-Text-v0")
+    observation, info = env.reset(seed=0)
+    agent = factory(env, seed=0)
+    agent.reset(info["instructions"])
+    assert isinstance(agent.act(observation), str) and agent.usage["completion_tokens"] > 0
+    factory.close()
+    env.close()
     bad = tmp_path / "bad.toml"
     bad.write_text("[rollout]\ngroup = 2\n")
     failed = runner.invoke(app, ["train", str(bad)])
@@ -122,10 +137,6 @@ presets = ["easy", "medium"]
 
 
 def test_the_config_in_the_docs_is_the_default_config():
-    import re
-
-    import tomllib
-
     docs = Path(__file__).resolve().parents[3] / "docs" / "training.md"
     [block] = re.findall(r"```toml\n(.*?)```", docs.read_text(), re.DOTALL)
     documented = config_from_dict(tomllib.loads(block))
@@ -142,6 +153,7 @@ def test_the_config_in_the_docs_is_the_default_config():
         ({"kwargs": {"colour": "red"}}, {}, "colour"),
         ({"split": "valid"}, {}, "cannot be played"),
         ({}, {"kind": "e2h", "presets": ["easy", "nightmare"]}, "difficulty='nightmare'"),
+        ({"ids": ["Snake-Vision-v0"]}, {}, "observes images"),
     ],
 )
 def test_envs_that_cannot_be_played_fail_before_any_work(tmp_path, env, sampler, message):

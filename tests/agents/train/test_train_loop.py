@@ -55,6 +55,9 @@ def test_a_tiny_loop_plays_scores_and_improves_the_policy(sft_policy, tmp_path):
     assert _surrogate_gain(trainer) > 0
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert json.loads(lines[0])["reward"] == pytest.approx(row["reward"])
+    twin = Trainer(config_from_dict(tiny_config(sft_policy, tmp_path / "twin"))).train_step()
+    for key in ("loss", "reward", "invalid_rate", "completion_tokens", "generated_tokens"):
+        assert twin[key] == row[key], key  # same config and seed, same step
 
 
 def test_resume_from_a_checkpoint_gives_the_same_next_step(sft_policy, tmp_path):

@@ -75,3 +75,21 @@ def test_replay_draws_only_recent_groups_of_earlier_steps():
     assert (
         replay_split(4, 0.5) == (2, 2) and replay_split(3, 0.5) == (2, 1) and replay_split(4, 0.0) == (4, 0)
     )
+
+
+def test_the_live_view_draws_the_last_steps_on_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from palaestra.agents.train.metrics import LiveView
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=200)
+    with LiveView("runs/x", 10, enabled=True, console=console) as view:
+        view.update({"step": 1, "reward": 0.25, "kl": 0.0, "loss": -0.5, "tokens_per_second": 120.0})
+    assert "step 1 of 10" in screen.getvalue() and "0.25" in screen.getvalue()
+    quiet = LiveView("runs/x", 10, enabled=False, console=console)
+    with quiet:
+        quiet.update({"step": 2})
+    assert quiet._live is None
