@@ -134,8 +134,11 @@ class LoraSettings:
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
 
 
-def load_policy(folder: str | Path, device: str, lora: LoraSettings | None) -> tuple[Any, Any]:
-    """The model (with a fresh LoRA adapter when asked) and tokenizer saved in ``folder``."""
+def load_policy(
+    folder: str | Path, device: str, lora: LoraSettings | None, adapter: Path | None = None
+) -> tuple[Any, Any]:
+    """The model and tokenizer saved in ``folder``; with ``lora``, wrapped in a LoRA adapter: a fresh one,
+    or the one saved in ``adapter``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = Path(folder)
@@ -148,18 +151,21 @@ def load_policy(folder: str | Path, device: str, lora: LoraSettings | None) -> t
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=torch.float32)
     if lora is not None:
-        model = add_lora(model, lora)
+        model = add_lora(model, lora, adapter)
     return model.to(device), tokenizer
 
 
-def add_lora(model: Any, lora: LoraSettings) -> Any:
-    """``model`` wrapped in a peft LoRA adapter (only the adapter trains)."""
+def add_lora(model: Any, lora: LoraSettings, adapter: Path | None = None) -> Any:
+    """``model`` wrapped in a peft LoRA adapter (only the adapter trains), or in the one saved in
+    ``adapter``."""
     try:
-        from peft import LoraConfig, get_peft_model
+        from peft import LoraConfig, PeftModel, get_peft_model
     except ImportError as error:
         from palaestra.core.errors import MissingExtraError
 
         raise MissingExtraError("LoRA needs peft: pip install 'palaestra[train]'") from error
+    if adapter is not None:
+        return PeftModel.from_pretrained(model, adapter, is_trainable=True)
     config = LoraConfig(
         r=lora.r,
         lora_alpha=lora.alpha,

@@ -152,15 +152,19 @@ class Trainer:
         self.step = 0
         check_envs(config)
         self.base_folder = self._starting_policy()
-        self.model, self.tokenizer = load_policy(self.base_folder, self.device, config.lora)
+        saved = Path(checkpoint) / "policy" if checkpoint is not None else None
+        if config.lora is None:
+            self.model, self.tokenizer = load_policy(saved or self.base_folder, self.device, None)
+        else:
+            self.model, self.tokenizer = load_policy(
+                self.base_folder, self.device, config.lora, adapter=saved
+            )
         positions = getattr(self.model.config, "max_position_embeddings", None)
         if positions is not None and config.rollout.max_context > positions:
             raise UsageError(
                 f"rollout.max_context ({config.rollout.max_context}) is over the model's {positions} "
                 "positions"
             )
-        if checkpoint is not None:
-            self._load_weights(Path(checkpoint) / "policy")
         self.model.train()
         self.reference = None
         if config.objective.kl_beta and config.lora is None:
@@ -228,20 +232,6 @@ class Trainer:
             top_p=r.top_p,
             batch_size=r.generation_batch,
         )
-
-    def _load_weights(self, folder: Path) -> None:
-        if self.config.lora is not None:
-            from peft import set_peft_model_state_dict
-            from safetensors.torch import load_file
-
-            set_peft_model_state_dict(self.model, load_file(folder / "adapter_model.safetensors"))
-        else:
-            from safetensors.torch import load_file
-
-            state = load_file(folder / "model.safetensors")
-            missing, unexpected = self.model.load_state_dict(state, strict=False)
-            if unexpected or [name for name in missing if "lm_head" not in name]:  # lm_head is tied
-                raise UsageError(f"the checkpoint {str(folder)!r} does not fit the model of this config")
 
     # -- one step -----------------------------------------------------------------------------------
     def train_step(self) -> dict[str, Any]:

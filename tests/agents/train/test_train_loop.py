@@ -102,6 +102,11 @@ def test_dapo_tree_steps_alp_dots_replay_lora_and_kl_in_one_run(sft_policy, tmp_
     assert trainer.sampler.solve_rates  # DOTS learned solve rates
     adapter = checkpoints(tmp_path)[-1] / "policy" / "adapter_model.safetensors"
     assert adapter.is_file()
+    resumed = Trainer(config, checkpoint=checkpoints(tmp_path)[-1])
+    trained = dict(trainer.model.named_parameters())
+    for name, p in resumed.model.named_parameters():
+        assert torch.equal(p, trained[name]), name  # the adapter (and the frozen base) as trained
+        assert p.requires_grad == trained[name].requires_grad
 
 
 class SameReply:
