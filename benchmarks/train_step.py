@@ -51,7 +51,7 @@ def bare_generate_tokens_per_second(trainer: Trainer, prompts: int) -> float:
 
 def bare_forward_backward_seconds(trainer: Trainer) -> float:
     """Seconds of one forward-backward (mean log-prob loss) over the sequences the last step trained on."""
-    samples = [s for _, group in trainer.replay.groups for s in group.samples if group.step == trainer.step]
+    samples = trainer.last_batch
     if not samples:
         return float("nan")
     size = trainer.config.optim.microbatch_size

@@ -174,6 +174,10 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             trainable, lr=config.optim.lr, weight_decay=config.optim.weight_decay
         )
+        # One pass, one optimizer step, no replay: the policy that sampled is the one being updated, so
+        # its log-probs come from the update's own forward pass (the ratio is 1) instead of an extra pass.
+        self._on_policy = config.optim.epochs == 1 and config.optim.minibatches == 1
+        self.last_batch: list[TrainSample] = []  # what the last step trained on
         self.sampler = make_sampler(config)
         self.replay = ReplayBuffer(config.sampler.replay_capacity, config.sampler.replay_max_age)
         self.pool = EnvPool(config.env.split)
@@ -271,10 +275,14 @@ class Trainer:
                     filtered += 1
                 else:
                     kept.append(scored)
-        self._attach_behavior_logprobs(kept)
-        for group in kept:
-            self.replay.add(step, group)
+        replaying = c.sampler.replay_fraction > 0
+        if replaying or not self._on_policy:
+            self._attach_behavior_logprobs(kept)
+        if replaying:
+            for group in kept:
+                self.replay.add(step, group)
         batch = [sample for group in kept + replayed for sample in group.samples]
+        self.last_batch = batch
         update_started = time.perf_counter()
         losses = self._update(batch) if batch else {"loss": float("nan"), "kl": 0.0, "clip_fraction": 0.0}
         update_seconds = time.perf_counter() - update_started
@@ -368,9 +376,10 @@ class Trainer:
                     ref = self._reference_logprobs(micro)
                     logprobs = self._logprobs(self.model, micro)
                     width = logprobs.shape[1]
+                    old = [s.behavior_logprobs for s in micro]
                     parts = policy_loss(
                         logprobs,
-                        _stack([s.behavior_logprobs for s in micro], width, self.device),
+                        logprobs.detach() if old[0] is None else _stack(old, width, self.device),
                         _stack([s.advantages for s in micro], width, self.device),
                         _stack([s.mask for s in micro], width, self.device),
                         clip_low=o.clip_low,

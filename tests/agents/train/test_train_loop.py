@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -29,30 +30,30 @@ def tiny_config(policy: Path | None, output: Path, **sections: dict[str, Any]) -
     return config
 
 
-def _surrogate_gain(trainer: Trainer) -> float:
-    """sum of A * (log pi_new - log pi_behavior) over the policy tokens of the groups just trained on."""
+def _surrogate_gain(trainer: Trainer, before: Any) -> float:
+    """sum of A * (log pi_new - log pi_before) over the policy tokens the last step trained on."""
     gain = 0.0
-    samples = [s for _, group in trainer.replay.groups for s in group.samples]
     with torch.no_grad():
-        for sample in samples:
+        for sample in trainer.last_batch:
             ids, attention = pad_batch([sample.input_ids], trainer.tokenizer.pad_token_id, "cpu")
             new = token_logprobs(trainer.model, ids, attention, 1.0)[0]
-            gain += float((sample.advantages * sample.mask * (new - sample.behavior_logprobs)).sum())
+            old = token_logprobs(before, ids, attention, 1.0)[0]
+            gain += float((sample.advantages * sample.mask * (new - old)).sum())
     return gain
 
 
 def test_a_tiny_loop_plays_scores_and_improves_the_policy(sft_policy, tmp_path):
     trainer = Trainer(config_from_dict(tiny_config(sft_policy, tmp_path)))
-    before = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
+    before = copy.deepcopy(trainer.model)
     row = trainer.train_step()
     assert row["episodes"] == 12 and row["step"] == 1
     assert 0 < row["invalid_rate"] < 1  # the SFT policy is right some of the time: rewards differ
     assert row["trained_sequences"] == 12 and row["tokens_per_second"] > 0
     assert row["generated_tokens"] > 0 and row["update_seconds"] > 0
-    changed = [name for name, p in trainer.model.named_parameters() if not torch.equal(p, before[name])]
-    assert changed
+    old = dict(before.named_parameters())
+    assert any(not torch.equal(p, old[name]) for name, p in trainer.model.named_parameters())
     # the update raised the probability of better-than-average replies and lowered the others'
-    assert _surrogate_gain(trainer) > 0
+    assert _surrogate_gain(trainer, before) > 0
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert json.loads(lines[0])["reward"] == pytest.approx(row["reward"])
     twin = Trainer(config_from_dict(tiny_config(sft_policy, tmp_path / "twin"))).train_step()
