@@ -41,15 +41,20 @@ class Task:
 
 
 class UniformSampler:
-    """Fresh seeds every step; groups take the env ids in turn."""
+    """Fresh seeds every step; groups take the env ids in turn (``env_id``)."""
 
     def __init__(self, env_ids: list[str], env_kwargs: dict[str, Any]):
         self.env_ids = env_ids
         self.env_kwargs = env_kwargs
 
+    def env_id(self, step: int, count: int, index: int) -> str:
+        """The env of group ``index`` of ``count`` in ``step``: the ids in turn, carried over from step
+        to step, so every id is played even when a step has fewer groups than there are ids."""
+        return self.env_ids[((step - 1) * count + index) % len(self.env_ids)]
+
     def sample(self, rng: np.random.Generator, step: int, count: int) -> list[Task]:
         return [
-            Task(self.env_ids[i % len(self.env_ids)], int(rng.integers(SEED_RANGE)), dict(self.env_kwargs))
+            Task(self.env_id(step, count, i), int(rng.integers(SEED_RANGE)), dict(self.env_kwargs))
             for i in range(count)
         ]
 
@@ -107,7 +112,7 @@ class E2HSampler(UniformSampler):
         for i in range(count):
             preset = self.presets[int(rng.choice(len(self.presets), p=w))]
             kwargs = {**self.env_kwargs, "difficulty": preset}
-            tasks.append(Task(self.env_ids[i % len(self.env_ids)], int(rng.integers(SEED_RANGE)), kwargs))
+            tasks.append(Task(self.env_id(step, count, i), int(rng.integers(SEED_RANGE)), kwargs))
         return tasks
 
     def weights(self, step: int) -> dict[str, float]:

@@ -93,3 +93,14 @@ def test_the_live_view_draws_the_last_steps_on_a_terminal():
     with quiet:
         quiet.update({"step": 2})
     assert quiet._live is None
+
+
+def test_groups_take_the_env_ids_in_turn_across_steps():
+    from palaestra.agents.train.samplers import UniformSampler
+
+    sampler = UniformSampler(["A", "B", "C"], {})
+    rng = np.random.default_rng(0)
+    played = [task.env_id for step in (1, 2, 3) for task in sampler.sample(rng, step, 2)]
+    assert played == ["A", "B", "C", "A", "B", "C"]
+    seeds = [task.seed for task in sampler.sample(np.random.default_rng(1), 1, 50)]
+    assert len(set(seeds)) == 50  # fresh seeds
