@@ -4,10 +4,14 @@ vLLM is imported only when this generator is built. The engine loads the run's m
 every optimizer step ``sync_weights`` loads the trained weights into the engine's model in place (names
 as transformers saves them, which vLLM's ``load_weights`` maps), so the next rollouts sample the
 updated policy. LoRA runs are refused here: their weights would have to be merged first.
+
+Not run in this project's tests (they have no GPU and no vLLM): what is tested is the missing-extra
+error; the engine calls follow vLLM's offline API (``LLM.generate`` on token prompts, ``apply_model``).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,9 @@ class VLLMGenerator:
         max_context: int,
         gpu_memory_utilization: float = 0.4,
     ):
+        # The engine shares the process (and GPU) with the trained model, so that weights move by
+        # reference: vLLM's V1 engine otherwise runs the model in a worker process.
+        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         vllm = _import_vllm()
         self.engine = vllm.LLM(
             model=str(folder),
