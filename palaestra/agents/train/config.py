@@ -72,7 +72,7 @@ class RolloutSettings:
     history_turns: int | None = None  # None: the whole episode is one sequence
     generation_batch: int = 64
     backend: str = "transformers"  # or "vllm" (GPU)
-    reward: str = "return"  # the episode's return, its final score, or 1 for success
+    reward: str = "score"  # the episode's final score, its return, or 1 for success
 
 
 @dataclass(frozen=True)
