@@ -73,6 +73,7 @@ class RolloutSettings:
     generation_batch: int = 64
     backend: str = "transformers"  # or "vllm" (GPU)
     reward: str = "score"  # the episode's final score, its return, or 1 for success
+    invalid_penalty: float = 0.1  # taken from the reward per invalid reply (a stalled turn is not free)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,8 @@ def _check(config: TrainConfig) -> None:
         raise UsageError(f"[rollout] history_turns must be >= 0, got {r.history_turns}")
     if not 0 <= s.replay_fraction < 1:
         raise UsageError(f"[sampler] replay_fraction must be in [0, 1), got {s.replay_fraction}")
+    if r.invalid_penalty < 0:
+        raise UsageError(f"[rollout] invalid_penalty must be >= 0, got {r.invalid_penalty}")
     if o.clip_low < 0 or o.clip_high < 0 or o.kl_beta < 0 or o.alp_beta < 0:
         raise UsageError("[objective] clip_low, clip_high, kl_beta and alp_beta must be >= 0")
 

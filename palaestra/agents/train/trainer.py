@@ -295,12 +295,15 @@ class Trainer:
         return row
 
     def _reward(self, episode: Episode) -> float:
+        """The reward ``rollout.reward`` names, less ``rollout.invalid_penalty`` per invalid reply."""
         kind = self.config.rollout.reward
         if kind == "score":
-            return episode.score
-        if kind == "success":
-            return float(episode.success)
-        return episode.total_return
+            base = episode.score
+        elif kind == "success":
+            base = float(episode.success)
+        else:
+            base = episode.total_return
+        return base - self.config.rollout.invalid_penalty * episode.invalid
 
     def _score(self, task: Task, episodes: list[Episode], step: int) -> ScoredGroup | None:
         """The group's samples with their advantages, or None when filtered out for zero variance."""

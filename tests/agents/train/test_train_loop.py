@@ -114,10 +114,8 @@ def test_dapo_tree_steps_alp_dots_replay_lora_and_kl_in_one_run(sft_policy, tmp_
 class SameReply:
     """Every episode gets the same reply, so every group's rewards are equal."""
 
-    def __init__(self, tokenizer):
-        self.completion = tokenizer.encode("<action>up</action>", add_special_tokens=False) + [
-            tokenizer.eos_token_id
-        ]
+    def __init__(self, tokenizer, reply: str = "<action>up</action>"):
+        self.completion = tokenizer.encode(reply, add_special_tokens=False) + [tokenizer.eos_token_id]
 
     def generate(self, prompts):
         return [list(self.completion) for _ in prompts]
@@ -179,3 +177,12 @@ def test_a_run_from_nothing_builds_the_policy_warms_it_up_on_the_expert_then_tra
     data["run"]["output_dir"] = str(tmp_path / "two")
     data["env"]["kwargs"] = {}
     assert Trainer(config_from_dict(data)).base_folder == tmp_path / "two" / "sft_model"  # several envs
+
+
+def test_the_reward_is_the_score_less_the_invalid_penalty(sft_policy, tmp_path):
+    data = tiny_config(sft_policy, tmp_path, rollout={"reward": "score", "invalid_penalty": 0.25})
+    trainer = Trainer(config_from_dict(data))
+    trainer.generator = SameReply(trainer.tokenizer, "fly")  # three invalid replies, no forfeit yet
+    row = trainer.train_step()
+    assert row["invalid_rate"] == 1.0 and row["score"] == pytest.approx(0.2)  # alive, no apple
+    assert row["reward"] == pytest.approx(0.2 - 3 * 0.25)
