@@ -413,7 +413,7 @@ def leaderboard_serve(
 @app.command()
 def train(
     config: str = typer.Argument(..., help="A TOML run config (see docs/training.md)."),
-    resume: bool = typer.Option(False, help="Continue from the run folder's latest checkpoint."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's latest checkpoint."),
 ) -> None:
     """Train an LLM policy on palaestra envs with the GRPO-family trainer, as a TOML config says."""
     try:
