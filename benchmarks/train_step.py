@@ -6,10 +6,10 @@
 A tiny policy of the default architecture (``TinyPolicySpec``: Llama, 2 layers, width 96, about 270K
 parameters, a 512-token BPE vocabulary trained on Snake text) is built in a temporary folder, then the
 trainer runs ``--steps`` GRPO steps. Printed per step and on average: generated tokens, rollout tokens/s,
-seconds per update, and the share of a step spent in generation, env steps, the update and the rest
-(scoring, the sampling policy's log-probs, metrics). Two baselines are measured in the same run on the
-same model: a bare ``generate`` of the same number of first-turn prompts (so the rollout/bare ratio is
-what multi-turn bookkeeping and env steps cost) and one plain forward-backward of the last step's
+seconds per update, and the share of a step spent in generation, env steps, prompts (chat templates,
+tokenizing, decoding), the update and the rest (scoring, metrics). Two baselines are measured in the
+same run on the same model: a bare ``generate`` of as many first-turn prompts (so the rollout/bare
+ratio is what multi-turn prompts and env steps cost) and one plain forward-backward of the last step's
 sequences (so the update/bare ratio is what the clipped loss, microbatching and epochs cost). The
 random-weight policy rarely answers legally, so its episodes end by invalid-action truncation and its
 replies run to ``--max-new-tokens``: a worst case for generation.
@@ -104,19 +104,18 @@ def main() -> int:
             f"<= {args.max_new_tokens} tokens a reply, history "
             f"{'full' if args.history_turns is None else args.history_turns}"
         )
-        header = "step  tokens  rollout tok/s  update s  step s  generation  env  update  other"
-        print(header)
+        parts = ("generation", "env", "prompts", "update", "other")
+        print("step  tokens  rollout tok/s  update s  step s  " + "  ".join(f"{p:>10}" for p in parts))
         rows = []
         for _ in range(args.steps):
             row = trainer.train_step()
             rows.append(row)
             step_s = row["step_seconds"]
-            shares = [row["generation_seconds"], row["env_seconds"], row["update_seconds"]]
-            other = step_s - sum(shares)
+            shares = [row[f"{key}_seconds"] for key in ("generation", "env", "prompt", "update")]
             print(
                 f"{row['step']:>4}  {row['generated_tokens']:>6}  {row['tokens_per_second']:>13.0f}  "
                 f"{row['update_seconds']:>8.2f}  {step_s:>6.2f}  "
-                + "  ".join(f"{100 * x / step_s:>9.1f}%" for x in [*shares, other])
+                + "  ".join(f"{100 * x / step_s:>9.1f}%" for x in [*shares, step_s - sum(shares)])
             )
         bare_generate = bare_generate_tokens_per_second(trainer, args.groups * args.group_size)
         bare_update = bare_forward_backward_seconds(trainer)
@@ -126,6 +125,7 @@ def main() -> int:
         f"mean: {mean['tokens_per_second']:.0f} rollout tokens/s, {mean['update_seconds']:.2f} s per update, "
         f"{step_s:.2f} s per step; time in generation {100 * mean['generation_seconds'] / step_s:.1f}%, "
         f"env steps {100 * mean['env_seconds'] / step_s:.2f}%, "
+        f"prompts (templates, tokenizing) {100 * mean['prompt_seconds'] / step_s:.1f}%, "
         f"update {100 * mean['update_seconds'] / step_s:.1f}%"
     )
     print(

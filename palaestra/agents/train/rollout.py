@@ -225,13 +225,19 @@ class RolloutTiming:
     """Where a rollout's time went, and how many tokens it generated."""
 
     generation_seconds: float = 0.0
-    env_seconds: float = 0.0
+    env_seconds: float = 0.0  # reset and step
+    prompt_seconds: float = 0.0  # chat templates, tokenizing and decoding
     generated_tokens: int = 0
 
     def add(self, other: RolloutTiming) -> None:
         self.generation_seconds += other.generation_seconds
         self.env_seconds += other.env_seconds
+        self.prompt_seconds += other.prompt_seconds
         self.generated_tokens += other.generated_tokens
+
+    @property
+    def seconds(self) -> float:
+        return self.generation_seconds + self.env_seconds + self.prompt_seconds
 
 
 class EnvPool:
@@ -294,7 +300,8 @@ def play_groups(
     timing = RolloutTiming()
     groups: list[list[Episode]] = [[] for _ in tasks]
     live: list[tuple[int, _Live]] = []
-    started = time.perf_counter()
+    clock = time.perf_counter
+    started = clock()
     for index, task in enumerate(tasks):
         for _ in range(group_size):
             env = pool.acquire(task)
@@ -302,7 +309,7 @@ def play_groups(
             tokens = TokenConversation(tokenizer, history_turns)
             tokens.reset(info[keys.INSTRUCTIONS])
             live.append((index, _Live(task, env, tokens, observation, [info[keys.STATE_KEY]], info=info)))
-    timing.env_seconds += time.perf_counter() - started
+    timing.env_seconds += clock() - started
 
     def finish(index: int, episode: _Live, end: str) -> None:
         info = episode.info
@@ -322,6 +329,7 @@ def play_groups(
         pool.release(episode.task, episode.env)
 
     while live:
+        started = clock()
         prompts, waiting = [], []
         for index, episode in live:
             ids = episode.tokens.prompt(episode.observation)
@@ -330,19 +338,23 @@ def play_groups(
             else:
                 prompts.append(ids)
                 waiting.append((index, episode))
+        timing.prompt_seconds += clock() - started
         if not waiting:
             break
-        started = time.perf_counter()
+        started = clock()
         completions = generator.generate(prompts)
-        timing.generation_seconds += time.perf_counter() - started
+        timing.generation_seconds += clock() - started
         live = []
-        started = time.perf_counter()
         for (index, episode), completion in zip(waiting, completions):
+            started = clock()
             reply = tokenizer.decode(completion, skip_special_tokens=True)
             episode.tokens.record(completion, reply)
             episode.completion_tokens += len(completion)
             timing.generated_tokens += len(completion)
+            stepped = clock()
+            timing.prompt_seconds += stepped - started
             observation, reward, terminated, truncated, info = episode.env.step(reply)
+            timing.env_seconds += clock() - stepped
             episode.observation, episode.info = observation, info
             episode.rewards.append(float(reward))
             episode.states.append(info[keys.STATE_KEY])
@@ -355,5 +367,4 @@ def play_groups(
                 finish(index, episode, "max_turns")
             else:
                 live.append((index, episode))
-        timing.env_seconds += time.perf_counter() - started
     return groups, timing

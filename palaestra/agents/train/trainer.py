@@ -419,7 +419,7 @@ class Trainer:
         seconds: float,
     ) -> dict[str, Any]:
         turns = sum(e.turns for e in episodes)
-        rollout_seconds = timing.generation_seconds + timing.env_seconds
+        rollout_seconds = timing.seconds
         row: dict[str, Any] = {
             "step": step,
             "episodes": len(episodes),
@@ -433,6 +433,7 @@ class Trainer:
             "tokens_per_second": timing.generated_tokens / rollout_seconds if rollout_seconds else 0.0,
             "generation_seconds": timing.generation_seconds,
             "env_seconds": timing.env_seconds,
+            "prompt_seconds": timing.prompt_seconds,
             "update_seconds": update_seconds,
             "step_seconds": seconds,
             **losses,
