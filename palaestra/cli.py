@@ -459,5 +459,27 @@ def gallery(docs: str = typer.Option(None, help="The docs folder (default: this 
         _fail(error)
 
 
+@app.command()
+def train(
+    config: str = typer.Argument(..., help="A TOML run config (see docs/training.md)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's latest checkpoint."),
+) -> None:
+    """Train an LLM policy on palaestra envs with the GRPO-family trainer, as a TOML config says."""
+    try:
+        from palaestra.agents.train import run_training
+
+        trainer, rows = run_training(config, resume=resume)
+    except USER_ERRORS as error:
+        _fail(error)
+    folder = trainer.output_dir
+    if rows:
+        last = rows[-1]
+        console.print(
+            f"step {last['step']}: reward {last['reward']:.3f}, success {last['success']:.2f}, "
+            f"invalid {last['invalid_rate']:.2f}, {last['tokens_per_second']:.0f} rollout tokens/s"
+        )
+    console.print(f"Run folder: {escape(str(folder))} (metrics.jsonl, metrics.png, checkpoints/)")
+
+
 def main() -> None:
     app()

@@ -34,6 +34,7 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "alfworld": ("alfworld", "textworld"),
     "scienceworld": ("scienceworld", "cmd:java"),
     "multiagent": ("pettingzoo",),
+    "train": ("torch", "transformers", "peft"),
 }
 # program -> the Debian package that installs it
 SYSTEM_PACKAGES = {"coqtop": "coq", "java": "default-jre-headless"}
