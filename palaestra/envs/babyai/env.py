@@ -7,6 +7,8 @@ words. The expert is minigrid's ``BabyAIBot``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from typing import Any
 
@@ -127,7 +129,9 @@ class BabyAIEnv(TextEnv):
 
             self._levels[minigrid_id] = gym.make(minigrid_id).unwrapped
         self.world = self._levels[minigrid_id]
-        self._view, _ = self.world.reset(seed=int(self.np_random.integers(1 << 62)))
+        # minigrid prints a line for each layout it draws and throws away: not the agent's output.
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._view, _ = self.world.reset(seed=int(self.np_random.integers(1 << 62)))
         self.reward, self._ended, self._moves = 0.0, False, 0
         self._bot, self._advice, self._last_action = None, None, None
 
