@@ -8,17 +8,19 @@ this machine lacks what the extra brings, so checks can skip such an id with the
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium
 
-# What each extra brings: Python modules it installs, or (``cmd:``) a program a system package installs.
+# What each extra brings: Python modules it installs, (``cmd:``) a program a system package installs,
+# or (``env:``) a variable naming something the user builds (a Lean REPL needs a Lean toolchain).
 EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "llm": ("openai", "transformers", "torch"),
     "docker": ("docker",),
-    "lean": ("lean_interact",),
+    "lean": ("env:PALAESTRA_LEAN_REPL",),
     "coq": ("cmd:coqtop",),
     "medical": ("pandas",),
     "search": ("bm25s",),
@@ -29,6 +31,7 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "multiagent": ("pettingzoo",),
 }
 SYSTEM_PACKAGES = {"coqtop": "coq"}  # program -> the Debian package that installs it
+SETTINGS = {"PALAESTRA_LEAN_REPL": "the folder of a built Lean 4 REPL, or the command that runs it"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,9 @@ def missing_extra(extra: str) -> str | None:
         if kind == "cmd":
             if shutil.which(name) is None:
                 return f"apt-get install {SYSTEM_PACKAGES[name]} (the {extra!r} extra needs {name})"
+        elif kind == "env":
+            if not os.environ.get(name, "").strip():
+                return f"set {name} to {SETTINGS[name]} (the {extra!r} extra needs it)"
         elif importlib.util.find_spec(name) is None:
             return f"pip install 'palaestra[{extra}]'"
     return None

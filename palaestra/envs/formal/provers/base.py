@@ -93,12 +93,14 @@ class ProofState:
 
 @dataclass(frozen=True)
 class TacticResult:
-    """The outcome of one tactic: the new state, or ``error`` (the state is then unchanged)."""
+    """The outcome of one tactic: the new state, or ``error`` (the state is then unchanged).
+    ``refused`` says palaestra's policy stopped the tactic before it reached the checker."""
 
     state: ProofState | None
     error: str | None = None
     messages: tuple[Message, ...] = ()
     timed_out: bool = False
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,9 @@ class Verdict:
     messages: tuple[Message, ...] = field(default=())
 
     def render(self) -> str:
-        lines = [self.reason] + [str(m) for m in self.messages if m.severity != "info" or not self.accepted]
-        return "\n".join(lines)
+        """The reason, then the messages it does not already say."""
+        shown = [str(m) for m in self.messages if m.text not in self.reason]
+        return "\n".join([self.reason, *shown])
 
 
 class Prover(Protocol):

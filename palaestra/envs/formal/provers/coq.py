@@ -31,6 +31,7 @@ from palaestra.envs.formal.provers.coq_text import Sentence, parse_goals, positi
 from palaestra.envs.formal.provers.process import CheckerProcess, ProcessProver
 
 _PROMPT = re.compile(rb"<prompt>(.*?) < (\d+) \|(.*?)\| (\d+) < </prompt>", re.DOTALL)
+_DISK_READS = re.compile(r"<infomsg>\s*Fetching opaque proofs from disk[^<]*</infomsg>\s*")  # no news
 _LOCATION = re.compile(r"Toplevel input, characters (\d+)-(\d+):")
 CLOSED = "Closed under the global context"
 INSTALL = "Coq is not installed: apt-get install coq (Debian's coq 8.16 provides coqtop)"
@@ -103,7 +104,7 @@ class CoqProver(ProcessProver):
         for sentence in sentences:
             reason = coq_text.refusal(sentence, commands=False)
             if reason:
-                return TacticResult(None, reason)
+                return TacticResult(None, reason, refused=True)
         try:
             return self._call(lambda deadline: self._apply(state, tactic, sentences, deadline), timeout)
         except ProverTimeoutError:
@@ -163,7 +164,7 @@ class CoqProver(ProcessProver):
         match = _PROMPT.search(raw)
         if match is None:
             raise ProverError(f"coqtop printed an unexpected prompt: {raw[-200:]!r}")
-        output = raw[: match.start()].decode(errors="replace").strip()
+        output = _DISK_READS.sub("", raw[: match.start()].decode(errors="replace")).strip()
         return output, int(match.group(2)), match.group(3).decode(errors="replace").strip()
 
     def _send(self, sentence: str, deadline: float) -> tuple[str, str]:
@@ -194,8 +195,12 @@ class CoqProver(ProcessProver):
             self._send(f"BackTo {state}.", deadline)
         self._live = [s for s in self._live if s <= state]
 
-    def _run(self, source: str, sentences: list[Sentence], deadline: float) -> tuple[list[Message], str, str]:
-        """Send ``sentences`` of ``source`` until one fails: (messages, the last output, open proofs)."""
+    def _run(
+        self, source: str, sentences: list[Sentence], deadline: float, *, show: bool = False
+    ) -> tuple[list[Message], str, str]:
+        """Send ``sentences`` of ``source`` until one fails: (messages, the last output, open proofs).
+        With ``show``, the last output is ``Show``'s: coqtop prints the goals after a sentence only
+        when it ran it afresh, not when it replays one it remembers from before a ``BackTo``."""
         messages: list[Message] = []
         output, proofs = "", ""
         for sentence in sentences:
@@ -204,6 +209,9 @@ class CoqProver(ProcessProver):
             messages += found
             if any(m.severity == "error" for m in found):
                 break
+        else:
+            if show:
+                output, proofs = self._send("Show.", deadline)
         self._sync(deadline)
         return messages, output, proofs
 
@@ -220,7 +228,7 @@ class CoqProver(ProcessProver):
             reason = coq_text.refusal(sentence, commands=True)
             if reason:
                 raise ValueError(f"the preamble is refused: {reason}")
-        messages, output, _ = self._run(source, sentences, deadline)
+        messages, output, _ = self._run(source, sentences, deadline, show=True)
         errors = [m for m in messages if m.severity == "error"]
         if errors:
             self._back_to(self._initial, deadline)
@@ -234,7 +242,7 @@ class CoqProver(ProcessProver):
     ) -> TacticResult:
         self._go_to(state, deadline)
         before = self._current
-        messages, output, _ = self._run(tactic, sentences, deadline)
+        messages, output, _ = self._run(tactic, sentences, deadline, show=True)
         errors = [m for m in messages if m.severity == "error"]
         if errors:
             self._back_to(before, deadline)
@@ -269,7 +277,6 @@ def _messages(output: str, source: str, sentence: Sentence) -> list[Message]:
     found: list[Message] = []
     span: tuple[int, int] | None = None
     lines = output.replace("<warning>", "").replace("</warning>", "").splitlines()
-    lines = [line for line in lines if not line.startswith("Fetching opaque proofs")]  # disk reads, no news
     i = 0
     while i < len(lines):
         line = lines[i]

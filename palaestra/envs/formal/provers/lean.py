@@ -289,7 +289,7 @@ class LeanProver(ProcessProver):
             return TacticResult(None, "no tactic given")
         reason = lean_refusal(tactic, proof=True)
         if reason:
-            return TacticResult(None, reason)
+            return TacticResult(None, reason, refused=True)
         try:
             return self._call(lambda deadline: self._apply(state, tactic, deadline), timeout)
         except ProverTimeoutError:
