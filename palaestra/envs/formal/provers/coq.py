@@ -13,6 +13,7 @@ checked from the initial state. Every sentence passes ``coq_text.refusal`` befor
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import time
 
@@ -54,7 +55,6 @@ class CoqProver(ProcessProver):
         self._initial = 1
         self._current = 1
         self._live: list[int] = []  # state ids reachable with BackTo, ascending
-        self._syncs = 0
 
     # -- the public calls ----------------------------------------------------------------------
     @property
@@ -135,9 +135,10 @@ class CoqProver(ProcessProver):
             return Verdict(False, f"rejected by Coq: {result.errors[0].text}", result.messages)
         if result.sorries:
             return Verdict(False, "rejected: the proof leaves goals unproved", result.sorries)
-        assumptions = [m for m in result.messages if m.severity == "info"]
-        if not assumptions or assumptions[-1].text != CLOSED:
-            said = assumptions[-1].text if assumptions else "nothing"
+        last_line = text.rstrip("\n").count("\n") + 1  # Print Assumptions's line
+        assumptions = [m for m in result.messages if m.severity == "info" and m.line == last_line]
+        if len(assumptions) != 1 or assumptions[0].text != CLOSED:
+            said = " ".join(m.text for m in assumptions) or "nothing"
             return Verdict(False, f"rejected: the proof relies on assumptions: {said}", result.messages)
         return Verdict(True, "accepted: Coq checked the proof, closed under the global context")
 
@@ -177,8 +178,7 @@ class CoqProver(ProcessProver):
     def _sync(self, deadline: float) -> None:
         """Read up to a marker command, so that a sentence Coq split differently cannot shift the
         answers of the next call; output seen on the way means the calls were out of step."""
-        self._syncs += 1
-        marker = f"palaestra_sync_{self._syncs}"
+        marker = f"palaestra_sync_{secrets.token_hex(8)}"  # unguessable: no output can fake it
         self._process.write(f"Locate {marker}.\n")
         stray = []
         while True:
@@ -207,6 +207,8 @@ class CoqProver(ProcessProver):
             output, proofs = self._send(sentence.text, deadline)
             found = _messages(output, source, sentence)
             messages += found
+            if any(m.text == "Out of memory." for m in found):
+                self._spent = True  # coqtop keeps the memory: every later call would fail the same way
             if any(m.severity == "error" for m in found):
                 break
         else:
@@ -296,7 +298,8 @@ def _messages(output: str, source: str, sentence: Sentence) -> list[Message]:
         while i < len(lines) and lines[i].strip() and not _LOCATION.match(lines[i]):
             body.append(lines[i].strip())
             i += 1
-        found.append(_message(source, sentence, severity, "\n".join(body), span))
+        text = "\n".join(body).strip()
+        found.append(_message(source, sentence, severity, text, span))
         span = None
     if not found and lines:
         notice = " ".join(coq_text._INFO.sub(lambda m: m.group(1), "\n".join(lines)).split())

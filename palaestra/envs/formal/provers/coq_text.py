@@ -177,6 +177,8 @@ def is_bullet(sentence: Sentence) -> bool:
 def refusal(sentence: Sentence, *, commands: bool) -> str | None:
     """Why ``sentence`` may not reach the prover, or ``None``. ``commands`` allows the commands of a
     file (``FILE_COMMANDS``); without it only tactics pass, as inside a proof."""
+    if "prompt>" in sentence.text:
+        return "the text may not hold 'prompt>': coqtop's prompts are how palaestra reads its answers"
     if is_bullet(sentence):
         return None
     body = sentence.bare

@@ -90,7 +90,10 @@ class CheckerProcess:
                 continue
             chunk = os.read(stream.fileno(), 1 << 16)
             if not chunk:
-                raise ProverError(f"{self.name} is gone (it exited or was killed)")
+                said = self._buffer.decode(errors="replace").strip()[-300:]
+                raise ProverError(
+                    f"{self.name} is gone (it exited or was killed)" + (f": {said}" if said else "")
+                )
             self._buffer += chunk
         end = self._buffer.index(marker) + len(marker)
         out, self._buffer = self._buffer[:end], self._buffer[end:]
@@ -131,6 +134,7 @@ class ProcessProver:
         self.epoch = 0
         self.restarts = 0
         self._process: CheckerProcess | None = None
+        self._spent = False  # the running checker is no longer fit for use: replace it after this call
         self._lock = threading.Lock()
         self._closed = False
 
@@ -162,7 +166,10 @@ class ProcessProver:
                     self._process = self._launch()
                     self.epoch += 1
                 try:
-                    return work(time.monotonic() + limit)
+                    result = work(time.monotonic() + limit)
+                    if self._spent:  # e.g. out of memory: the checker keeps failing, so it is replaced
+                        self._discard()
+                    return result
                 except ProverTimeoutError:
                     self._discard()
                     raise
@@ -173,6 +180,7 @@ class ProcessProver:
             raise AssertionError("unreachable")
 
     def _discard(self) -> None:
+        self._spent = False
         process, self._process = self._process, None
         if process is not None:
             process.kill()
