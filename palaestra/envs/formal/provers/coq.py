@@ -199,8 +199,8 @@ class CoqProver(ProcessProver):
         self, source: str, sentences: list[Sentence], deadline: float, *, show: bool = False
     ) -> tuple[list[Message], str, str]:
         """Send ``sentences`` of ``source`` until one fails: (messages, the last output, open proofs).
-        With ``show``, the last output is ``Show``'s: coqtop prints the goals after a sentence only
-        when it ran it afresh, not when it replays one it remembers from before a ``BackTo``."""
+        With ``show``, the last output shows the goals: coqtop prints them after a sentence it runs
+        afresh, not after one it replays from its cache after a ``BackTo``; then ``Show`` asks."""
         messages: list[Message] = []
         output, proofs = "", ""
         for sentence in sentences:
@@ -212,7 +212,7 @@ class CoqProver(ProcessProver):
             if any(m.severity == "error" for m in found):
                 break
         else:
-            if show:
+            if show and not _shows_goals(output):
                 output, proofs = self._send("Show.", deadline)
         self._sync(deadline)
         return messages, output, proofs
@@ -321,6 +321,10 @@ def _message(
     return Message(severity, text, line, column, end_line, end_column)
 
 
-def _is_goal_display(output: str) -> bool:
+def _shows_goals(output: str) -> bool:
     body = coq_text._INFO.sub("", output).strip()
-    return body.startswith("No more goals") or bool(re.match(r"\d+ goals?", body)) or not body
+    return body.startswith("No more goals") or bool(re.match(r"\d+ goals?", body))
+
+
+def _is_goal_display(output: str) -> bool:
+    return _shows_goals(output) or not coq_text._INFO.sub("", output).strip()
