@@ -12,15 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from palaestra.core.errors import EnvError
+from palaestra.core.errors import EnvError, MissingExtraError
 
 
 class ProverError(EnvError):
     """The checker itself failed (it could not start, or died twice on one input): not the input's fault."""
 
 
-class ProverUnavailableError(ProverError):
-    """The checker is not installed or not configured on this machine; the message says how to fix it."""
+class ProverUnavailableError(ProverError, MissingExtraError):
+    """The checker is not installed or not configured on this machine; the message says how to fix it.
+    A ``MissingExtraError`` too, so the command line shows it as one line, not a traceback."""
 
 
 class ProverTimeoutError(ProverError):
