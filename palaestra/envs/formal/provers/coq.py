@@ -5,9 +5,11 @@ coqtop numbers its states and shows the current one in every prompt; ``BackTo n`
 checked from the initial state. Every sentence passes ``coq_text.refusal`` before it is sent.
 
     >>> prover = CoqProver()
-    >>> state = prover.open_theorem("Theorem t : forall n : nat, n + 0 = n.")
-    >>> result = prover.apply(state, "intros n. induction n; simpl; congruence.")
-    >>> result.state.solved, prover.verify("Theorem t : forall n : nat, n + 0 = n.", "intros n. ...").accepted
+    >>> statement = "Theorem t : forall n : nat, n + 0 = n."
+    >>> prover.apply(prover.open_theorem(statement), "intros n. induction n; simpl; congruence.").state.solved
+    True
+    >>> prover.verify(statement, "Proof. intros n. induction n; auto. Qed.").accepted
+    True
 """
 
 from __future__ import annotations
@@ -57,11 +59,6 @@ class CoqProver(ProcessProver):
         self._live: list[int] = []  # state ids reachable with BackTo, ascending
 
     # -- the public calls ----------------------------------------------------------------------
-    @property
-    def pid(self) -> int | None:
-        """coqtop's process id while one runs."""
-        return self._process.pid if self._process is not None else None
-
     def check(self, text: str, *, timeout: float | None = None) -> CheckResult:
         """Check ``text`` as a file from the initial state: messages with positions in ``text``, and
         where it leaves proofs unfinished. Refused commands are errors and nothing is sent."""
