@@ -205,7 +205,10 @@ class FormalProofEnv(FormalEnv):
 
     def _describe(self) -> str:
         if self.verdict is not None:
-            return f"The proof is complete.\n{self.verdict.render()}"
+            head = (
+                "The proof is complete." if self.verdict.accepted else "No goals left, but the proof fails:"
+            )
+            return f"{head}\n{self.verdict.render()}"
         return self.state.render()
 
     def _instructions(self) -> str:

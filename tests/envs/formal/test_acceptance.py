@@ -29,6 +29,11 @@ def test_a_broken_proof_is_rejected_with_coqs_message(coq):
     assert "Attempt to save an incomplete proof" in incomplete.reason
 
 
+def test_an_ill_founded_recursion_is_rejected_at_qed(coq):
+    verdict = coq.verify(ADD_ZERO, "fix IH 1. intros n. apply IH.")
+    assert not verdict.accepted and "Recursive definition of IH is ill-formed" in verdict.reason
+
+
 def test_a_proof_written_differently_is_accepted(coq):
     for proof in (
         "Proof.\n  intros n.\n  induction n; simpl; congruence.\nQed.",

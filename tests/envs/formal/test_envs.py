@@ -66,6 +66,14 @@ def test_a_rejected_tactic_is_invalid_shows_coqs_message_and_changes_nothing(pro
     assert truncated and info[keys.TRUNCATION_REASON] == "invalid_actions" and info[keys.SCORE] == 0.0
 
 
+def test_closing_the_goals_is_not_enough_the_proof_must_pass_qed(proof_env):
+    proof_env.reset(seed=0, options={"task_id": "add_zero_right"})
+    play(proof_env, "fix IH 1.", "intros n.")
+    obs, reward, terminated, _, info = proof_env.step("apply IH.")  # closes the goal; Qed checks guardedness
+    assert (reward, terminated, info[keys.SUCCESS], info[keys.SCORE]) == (0.0, True, False, 0.0)
+    assert obs.startswith("No goals left, but the proof fails:\nrejected by Coq: Recursive definition of IH")
+
+
 def test_a_looping_tactic_times_out_and_the_episode_goes_on():
     env = gym.make("CoqProof-Text-v0", step_timeout=1.0, **SMALL)
     try:
