@@ -362,3 +362,47 @@ def test_the_lean_proof_env_plays_over_the_protocol(tmp_path):
         assert "accepted: Lean checked the proof; it depends on no axiom" in obs
     finally:
         env.close()
+
+
+def test_the_lean_whole_proof_and_formalize_envs_play_over_the_protocol(tmp_path):
+    statement = "theorem zero_add_left (n : Nat) : 0 + n = n"
+    repl = fake_repl(
+        tmp_path,
+        [
+            {
+                "request": verify_request(statement, "exact Nat.zero_add n"),
+                "response": {
+                    "env": 0,
+                    "messages": [info("'zero_add_left' does not depend on any axioms", 4)],
+                },
+            },
+            {
+                "request": {"cmd": "theorem zl (n : Nat) : 0 + n = n := by sorry"},
+                "response": {
+                    "env": 1,
+                    "sorries": [{"proofState": 0, "goal": "n : Nat\n⊢ 0 + n = n"}],
+                    "messages": [
+                        {"severity": "warning", **at(1, 8, 1, 10), "data": "declaration uses 'sorry'"}
+                    ],
+                },
+            },
+        ],
+    )
+    whole = gym.make("LeanProofWhole-Text-v0", repl=repl, problems_path=str(SMALL_PROBLEMS))
+    formalize = gym.make("LeanFormalize-Text-v0", repl=repl, problems_path=str(SMALL_PROBLEMS))
+    try:
+        whole.reset(seed=0, options={"task_id": "zero_add_left"})
+        *_, info_ = whole.step("theorem zero_add_left (n : Nat) : n + 0 = n := by\n  simp")
+        assert not info_[keys.ACTION_VALID] and "the statement was changed" in info_[keys.ACTION_ERROR]
+        *_, info_ = whole.step("by\n  sorry")
+        assert not info_[keys.ACTION_VALID] and "sorry leaves a goal unproved" in info_[keys.ACTION_ERROR]
+        *_, reward, terminated, _, info_ = whole.step(f"{statement} := by\n  exact Nat.zero_add n")
+        assert (reward, terminated, info_[keys.SUCCESS]) == (1.0, True, True)
+        formalize.reset(seed=0, options={"task_id": "zero_add_left"})
+        *_, info_ = formalize.step('theorem zl : True := by\n  #eval IO.println "hi"')
+        assert not info_[keys.ACTION_VALID]
+        *_, reward, terminated, _, info_ = formalize.step("theorem zl (n : Nat) : 0 + n = n := by sorry")
+        assert (reward, terminated, info_["scoring"]) == (1.0, True, "compilation-only")
+    finally:
+        whole.close()
+        formalize.close()
