@@ -14,6 +14,7 @@ PROOF = "intros n. induction n as [| k IH]. - reflexivity. - simpl. rewrite IH. 
 PROBLEMS = builtin_problems() + load_problem_file(SMALL_PROBLEMS)
 
 
+@pytest.mark.slow  # Print Assumptions reads the opaque proofs of every library a proof uses
 @pytest.mark.parametrize("problem", [p for p in PROBLEMS if p.coq_statement], ids=lambda p: p.id)
 def test_every_reference_proof_is_accepted(coq, problem):
     verdict = coq.verify(problem.coq_statement, "\n".join(problem.coq_proof), problem.coq_preamble)

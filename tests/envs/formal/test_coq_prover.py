@@ -116,6 +116,7 @@ def test_a_killed_coqtop_is_restarted_and_the_state_rebuilt():
         prover.close()
 
 
+@pytest.mark.slow
 def test_the_memory_limit_stops_a_computation_that_would_fill_the_machine():
     prover = CoqProver(timeout=20, memory_mb=1024)
     try:

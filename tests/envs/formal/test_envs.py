@@ -98,6 +98,7 @@ def test_a_killed_prover_recovers_within_the_episode(proof_env):
     assert (reward, terminated, info[keys.SUCCESS]) == (1.0, True, True)
 
 
+@pytest.mark.slow
 def test_the_expert_replays_the_reference_proof():
     env = gym.make("CoqProof-Text-v0", split="test", **SMALL)
     try:

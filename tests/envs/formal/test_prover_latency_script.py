@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "prover_latency.py"
 
 
+@pytest.mark.slow
 def test_prints_both_p50s_warm_against_a_fresh_coqc():
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--repeats", "2", "--pool-size", "1"],

@@ -57,13 +57,16 @@ class CoqProver(ProcessProver):
         self._initial = 1
         self._current = 1
         self._live: list[int] = []  # state ids reachable with BackTo, ascending
+        self._bases: dict[str, int] = {}  # preamble -> the state after it (Require Lia costs a second)
 
     # -- the public calls ----------------------------------------------------------------------
-    def check(self, text: str, *, timeout: float | None = None) -> CheckResult:
-        """Check ``text`` as a file from the initial state: messages with positions in ``text``, and
-        where it leaves proofs unfinished. Refused commands are errors and nothing is sent."""
+    def check(self, text: str, *, preamble: str = "", timeout: float | None = None) -> CheckResult:
+        """Check ``text`` as a file, after ``preamble`` (``Require Import ...`` lines, loaded once per
+        coqtop and kept): messages with positions in ``text``, and where it leaves proofs unfinished.
+        Refused commands are errors and nothing is sent."""
         try:
             sentences = split_sentences(text)
+            _allowed(preamble)
         except ValueError as error:
             return CheckResult((Message("error", str(error)),))
         for sentence in sentences:
@@ -75,7 +78,7 @@ class CoqProver(ProcessProver):
         )
         try:
             messages, _, proofs = self._call(
-                lambda deadline: self._run_file(text, sentences, deadline), timeout
+                lambda deadline: self._run_file(text, sentences, preamble, deadline), timeout
             )
         except ProverTimeoutError as error:
             return CheckResult((Message("error", str(error)),), sorries, timed_out=True)
@@ -124,8 +127,8 @@ class CoqProver(ProcessProver):
             reason = coq_text.refusal(sentence, commands=False)
             if reason:
                 return Verdict(False, f"rejected: {reason}", (_at(body, sentence, "error", reason),))
-        text = f"{preamble}\n{statement}\nProof.\n{body}\nQed.\nPrint Assumptions {name}.\n".lstrip("\n")
-        result = self.check(text)
+        text = f"{statement}\nProof.\n{body}\nQed.\nPrint Assumptions {name}.\n"
+        result = self.check(text, preamble=preamble)
         if result.timed_out:
             return Verdict(False, "rejected: checking the proof ran past the time limit", result.messages)
         if result.errors:
@@ -153,6 +156,7 @@ class CoqProver(ProcessProver):
             raise
         self._initial = self._current = state
         self._live = [state]
+        self._bases = {"": state}
         return self._process
 
     # -- talking to coqtop -----------------------------------------------------------------------
@@ -214,20 +218,36 @@ class CoqProver(ProcessProver):
         self._sync(deadline)
         return messages, output, proofs
 
-    def _run_file(self, text: str, sentences: list[Sentence], deadline: float):
+    def _from_base(self, preamble: str, deadline: float) -> list[Message]:
+        """Make the state after ``preamble`` current, running the preamble only when this coqtop has
+        not kept that state; the preamble's errors, if any (the state is then the initial one)."""
+        base = self._bases.get(preamble)
+        if base is not None and base in self._live:
+            self._back_to(base, deadline)
+            return []
         self._back_to(self._initial, deadline)
+        messages, _, _ = self._run(preamble, split_sentences(preamble), deadline)
+        if any(m.severity == "error" for m in messages):
+            self._back_to(self._initial, deadline)
+            return messages
+        self._live.append(self._current)
+        self._bases[preamble] = self._current
+        return messages
+
+    def _run_file(self, text: str, sentences: list[Sentence], preamble: str, deadline: float):
+        failed = self._from_base(preamble, deadline)
+        if failed:
+            return tuple(Message(m.severity, f"in the preamble: {m.text}") for m in failed), "", ""
         messages, output, proofs = self._run(text, sentences, deadline)
         return tuple(messages), output, proofs
 
     def _open(self, statement: str, preamble: str, deadline: float) -> ProofState:
-        self._back_to(self._initial, deadline)
-        source = f"{preamble}\n{statement}".lstrip("\n")
-        sentences = split_sentences(source)
-        for sentence in sentences[:-1]:
-            reason = coq_text.refusal(sentence, commands=True)
-            if reason:
-                raise ValueError(f"the preamble is refused: {reason}")
-        messages, output, _ = self._run(source, sentences, deadline, show=True)
+        _allowed(preamble)
+        failed = self._from_base(preamble, deadline)
+        if failed:
+            raise ValueError(f"Coq refused the preamble: {failed[0].text}")
+        sentences = split_sentences(statement)
+        messages, output, _ = self._run(statement, sentences, deadline, show=True)
         errors = [m for m in messages if m.severity == "error"]
         if errors:
             self._back_to(self._initial, deadline)
@@ -263,6 +283,14 @@ class CoqProver(ProcessProver):
             if result.state is None:
                 raise ProverError(f"could not rebuild a proof state: {tactic!r} failed with {result.error}")
             rebuilt = result.state
+
+
+def _allowed(preamble: str) -> None:
+    """``ValueError`` unless every sentence of ``preamble`` passes the file policy."""
+    for sentence in split_sentences(preamble):
+        reason = coq_text.refusal(sentence, commands=True)
+        if reason:
+            raise ValueError(f"the preamble is refused: {reason}")
 
 
 def _at(source: str, sentence: Sentence, severity: str, text: str) -> Message:
