@@ -415,10 +415,8 @@ class FormalizeEnv(FormalEnv):
 
     def _advance(self, statement: str) -> tuple[float, bool]:
         self.attempts += 1
-        if self.backend == "coq":
-            result = self.prover.check(f"{self.preamble}\n{statement}\nAdmitted.".lstrip("\n"))
-        else:
-            result = self.prover.check(f"{statement} := by sorry", header=self.preamble)
+        admitted = f"{statement}\nAdmitted." if self.backend == "coq" else f"{statement} := by sorry"
+        result = self.prover.check(admitted, preamble=self.preamble)
         if not result.ok:
             self.said = "The statement does not check:\n" + "\n".join(str(m) for m in result.errors)
             return 0.0, False

@@ -314,8 +314,8 @@ def test_the_header_is_imported_once_per_process(fake, tmp_path):
             {"request": {"cmd": "example : True := trivial", "env": 0}, "response": {"env": 1}},
         ]
     )
-    assert prover.check("example : True := trivial", header=header).ok
-    assert prover.check("example : True := trivial", header=header).ok
+    assert prover.check("example : True := trivial", preamble=header).ok
+    assert prover.check("example : True := trivial", preamble=header).ok
     assert [request.get("cmd") for request in sent(tmp_path)] == [header, "example : True := trivial"] + [
         "example : True := trivial"
     ]

@@ -250,13 +250,14 @@ class LeanProver(ProcessProver):
         return self._ask(request, deadline)
 
     # -- the public calls ----------------------------------------------------------------------
-    def check(self, text: str, *, timeout: float | None = None, header: str = "") -> CheckResult:
-        """Check ``text`` (after ``header``, imported once per process): its messages and sorries."""
+    def check(self, text: str, *, preamble: str = "", timeout: float | None = None) -> CheckResult:
+        """Check ``text`` after ``preamble`` (the header: imports, opens; run once per process and
+        kept as a REPL env): its messages and sorries."""
         reason = lean_refusal(text, proof=False)
         if reason:
             return CheckResult((Message("error", reason),))
         try:
-            reply = self._call(lambda deadline: self._command(text, header, deadline), timeout)
+            reply = self._call(lambda deadline: self._command(text, preamble, deadline), timeout)
         except ProverTimeoutError as error:
             return CheckResult((Message("error", str(error)),), timed_out=True)
         messages = tuple(_message(m) for m in reply.get("messages") or [])
