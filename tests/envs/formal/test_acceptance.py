@@ -126,7 +126,7 @@ def test_commands_reaching_outside_are_refused_before_coqtop_starts(command):
 
 
 def test_standard_library_requires_and_definitions_are_allowed(coq):
-    text = "From Coq Require Import Lia.\nRequire Import Coq.Lists.List.\n"
+    text = "From Coq Require Import Lia.\nRequire Import Coq.Lists.List.\nImport ListNotations.\n"
     text += "Definition double (n : nat) := n + n.\n"
     text += "Theorem double_ge : forall n, n <= double n.\nProof. unfold double. lia. Qed.\nCheck double_ge."
     assert coq.check(text).ok

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from palaestra.envs.formal.provers import CoqProver, ProverError, ProverPool, ProverUnavailableError
+from palaestra.envs.formal.provers.coq import CHECKED
 from palaestra.envs.formal.provers.coq_text import parse_goals, proof_body, split_sentences
 
 ADD_ZERO = "Theorem add_zero_right : forall n : nat, n + 0 = n."
@@ -169,3 +170,19 @@ def test_the_pool_lends_warm_provers_and_replaces_a_broken_one():
             assert a.verify(ADD_ZERO, "intros n. induction n; simpl; congruence.").accepted
     finally:
         pool.close()
+
+
+def test_a_file_checked_before_is_answered_without_coqtop_but_a_timeout_is_not_kept():
+    CHECKED.clear()
+    prover = CoqProver(timeout=10)
+    try:
+        text = f"{ADD_ZERO}\nProof. intros n. induction n; simpl; congruence. Qed."
+        first = prover.check(text)
+        os.kill(prover.pid, signal.SIGKILL)  # the same file again must not need coqtop
+        assert prover.check(text) is first and prover.restarts == 0
+        assert prover.check(text, preamble="Require Import Lia.") is not first  # another file
+        looping = "Lemma l : True.\nProof. do 1000000000 idtac. exact I. Qed."
+        assert prover.check(looping, timeout=0.5).timed_out
+        assert prover.check(looping, timeout=0.5).timed_out and prover.restarts == 3
+    finally:
+        prover.close()

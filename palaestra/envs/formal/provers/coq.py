@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import threading
 import time
+from collections import OrderedDict
 
 from palaestra.envs.formal.provers import coq_text
 from palaestra.envs.formal.provers.base import (
@@ -38,6 +40,40 @@ _DISK_READS = re.compile(r"<infomsg>\s*Fetching opaque proofs from disk[^<]*</in
 _LOCATION = re.compile(r"Toplevel input, characters (\d+)-(\d+):")
 CLOSED = "Closed under the global context"
 INSTALL = "Coq is not installed: apt-get install coq (Debian's coq 8.16 provides coqtop)"
+
+
+class CheckedFiles:
+    """What files checked as, shared by the provers of a process, the ``size`` most recent kept.
+
+    coqtop is deterministic, so a file checks the same way every time, and the same proof often comes
+    back (a GRPO group's samples, an expert's replays): it is checked once. Results that depend on
+    this machine's limits (a timeout, running out of memory) are never kept.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._results: OrderedDict[tuple[str, str, str], CheckResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> CheckResult | None:
+        with self._lock:
+            result = self._results.get(key)
+            if result is not None:
+                self._results.move_to_end(key)
+            return result
+
+    def put(self, key: tuple[str, str, str], result: CheckResult) -> None:
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > self.size:
+                self._results.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._results.clear()
+
+
+CHECKED = CheckedFiles()
 
 
 class CoqProver(ProcessProver):
@@ -63,7 +99,8 @@ class CoqProver(ProcessProver):
     def check(self, text: str, *, preamble: str = "", timeout: float | None = None) -> CheckResult:
         """Check ``text`` as a file, after ``preamble`` (``Require Import ...`` lines, loaded once per
         coqtop and kept): messages with positions in ``text``, and where it leaves proofs unfinished.
-        Refused commands are errors and nothing is sent."""
+        Refused commands are errors and nothing is sent. A file checked before in this process is
+        answered from ``CHECKED``."""
         try:
             sentences = split_sentences(text)
             _allowed(preamble)
@@ -76,6 +113,10 @@ class CoqProver(ProcessProver):
         sorries = tuple(
             _at(text, s, "warning", "unfinished proof") for s in sentences if coq_text.leaves_unfinished(s)
         )
+        key = (self.coqtop, preamble, text)
+        known = CHECKED.get(key)
+        if known is not None:
+            return known
         try:
             messages, _, proofs = self._call(
                 lambda deadline: self._run_file(text, sentences, preamble, deadline), timeout
@@ -84,7 +125,10 @@ class CoqProver(ProcessProver):
             return CheckResult((Message("error", str(error)),), sorries, timed_out=True)
         if proofs and not any(m.severity == "error" for m in messages):
             messages += (Message("error", f"the proof of {proofs} is not finished: end it with Qed"),)
-        return CheckResult(messages, sorries)
+        result = CheckResult(messages, sorries)
+        if not any(m.text == "Out of memory." for m in messages):  # that one depends on memory_mb
+            CHECKED.put(key, result)
+        return result
 
     def open_theorem(self, statement: str, preamble: str = "") -> ProofState:
         """The proof state right after ``statement`` (one ``Theorem name : ... .`` sentence), with

@@ -17,7 +17,8 @@ THEOREM_KEYWORDS = ("Theorem", "Lemma", "Example", "Corollary", "Proposition", "
 FILE_COMMANDS = frozenset(
     THEOREM_KEYWORDS
     + ("Definition", "Fixpoint", "Inductive", "Notation", "Infix", "Open", "Close", "Local")
-    + ("Require", "From", "Proof", "Qed", "Defined", "Admitted", "Check", "Compute", "Print")
+    + ("Require", "From", "Import", "Export", "Proof", "Qed", "Defined", "Admitted", "Check", "Compute")
+    + ("Print",)
 )
 # Commands that read or write files, load code, or reach the shell, with what they would do.
 REACHES_OUTSIDE = {
@@ -39,6 +40,7 @@ ASSUMES += ("Variable", "Variables")
 UNFINISHED_TACTICS = ("admit", "give_up")  # they close a goal without proving it
 REFUSED_TACTICS = ("native_compute", "native_cast_no_check")  # they compile and run OCaml code
 _REQUIRE = re.compile(r"(From\s+[A-Za-z_][\w.']*\s+)?Require(\s+(Import|Export))?(\s+[A-Za-z_][\w.']*)+\s*\.")
+_IMPORT = re.compile(r"(Import|Export)(\s+[A-Za-z_][\w.']*)+\s*\.")
 _SELECTOR = re.compile(r"(\d+|all|\[[^\]]*\]|!|par)\s*:\s*")
 _BRACE_SELECTOR = re.compile(r"(\d+|\[[^\]]*\])\s*:\s*\{")
 _WORD = re.compile(r"[A-Za-z_][\w']*")
@@ -209,6 +211,8 @@ def refusal(sentence: Sentence, *, commands: bool) -> str | None:
         return f"{word} is not among the commands palaestra allows ({', '.join(sorted(FILE_COMMANDS))})"
     if word in ("Require", "From") and not _REQUIRE.fullmatch(body):
         return "Require takes library names only (From Coq Require Import Lia.), never paths"
+    if word in ("Import", "Export") and not _IMPORT.fullmatch(body):
+        return f"{word} takes module names only (Import ListNotations.)"
     if word == "Print" and not re.fullmatch(r"Print Assumptions [A-Za-z_][\w.']*\s*\.", body):
         return "only Print Assumptions is allowed among the Print commands"
     if word == "Local" and (len(words) < 2 or words[1] not in FILE_COMMANDS or words[1] == "Local"):

@@ -34,7 +34,7 @@ class ProverPool:
         for _ in range(size):
             prover = make()
             if warm:
-                prover.check("")  # starts the checker process now, not at the first real call
+                prover.start()
             self._all.append(prover)
             self._idle.put(prover)
 

@@ -143,6 +143,10 @@ class ProcessProver:
         """The checker's process id while one runs."""
         return self._process.pid if self._process is not None else None
 
+    def start(self) -> None:
+        """Start the checker now rather than at the first call (a warm prover answers at once)."""
+        self._call(lambda deadline: None, None)
+
     def close(self) -> None:
         """End the checker. Idempotent; from another thread it ends a running call with ``ProverError``."""
         self._closed = True
