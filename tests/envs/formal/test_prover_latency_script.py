@@ -23,3 +23,4 @@ def test_prints_both_p50s_warm_against_a_fresh_coqc():
     pattern = r"{} p50: warm [\d.]+ ms, fresh coqc [\d.]+ ms: [\d.]+x faster warm"
     assert re.fullmatch(pattern.format("tactic round trip"), lines[0]), lines
     assert re.fullmatch(pattern.format("whole-proof check"), lines[1]), lines
+    assert re.fullmatch(r"the same proof again p50: [\d.]+ ms \(answered from coq.CHECKED\)", lines[2]), lines
