@@ -130,6 +130,14 @@ class FormalEnv(TextEnv):
     def reference_proof(self) -> tuple[str, ...]:
         return self.problem.coq_proof if self.backend == "coq" else self.problem.lean_proof
 
+    def _known_proof(self) -> tuple[str, ...]:
+        """The reference proof the expert plays; loaded sets (miniF2F, Gaokao-Formal) have none."""
+        if not self.reference_proof:
+            raise ValueError(
+                f"problem {self.task_id!r} has no {self.language} reference proof for the expert"
+            )
+        return self.reference_proof
+
     @property
     def language(self) -> str:
         return "Coq" if self.backend == "coq" else "Lean 4"
@@ -240,7 +248,7 @@ class FormalProofEnv(FormalEnv):
         return proved, 1.0 if proved else 0.0
 
     def expert_action(self) -> str:
-        proof = self.reference_proof
+        proof = self._known_proof()
         return proof[min(len(self.tactics), len(proof) - 1)]
 
 
@@ -270,11 +278,7 @@ class FormalProofWholeEnv(FormalEnv):
 
     def _parse(self, text: str) -> str:
         proof = self._proof_of(text)
-        reason = (
-            _coq_refusal(proof)
-            if self.backend == "coq"
-            else lean.lean_refusal(lean.proof_body(proof), proof=True)
-        )
+        reason = _coq_refusal(proof) if self.backend == "coq" else _lean_refusal(proof)
         if reason:
             raise ActionError(reason)
         return proof
@@ -289,6 +293,8 @@ class FormalProofWholeEnv(FormalEnv):
                 sentences = coq_text.split_sentences(text)
             except ValueError as error:
                 raise ActionError(str(error)) from None
+            if not sentences:
+                raise ActionError("the proof is empty (only comments)")
             first = sentences[0]
             if first.words and first.words[0] in coq_text.THEOREM_KEYWORDS:
                 if first.bare != coq_text._bare(self.statement):
@@ -346,7 +352,14 @@ class FormalProofWholeEnv(FormalEnv):
         return proved, 1.0 if proved else 0.0
 
     def expert_action(self) -> str:
-        return "\n".join(self.reference_proof)
+        return "\n".join(self._known_proof())
+
+
+def _lean_refusal(proof: str) -> str | None:
+    reason = lean.lean_refusal(proof, proof=True)
+    if reason is None and not lean.bare_text(proof).strip():
+        return "the proof is empty"
+    return reason
 
 
 def _coq_refusal(proof: str) -> str | None:

@@ -1,6 +1,7 @@
 """The Coq envs played through Gymnasium: proving tactic by tactic, whole proofs with a budget,
 formalization scored by compilation or by a judge; recovery within an episode; Lean's set-up error."""
 
+import json
 import os
 import signal
 
@@ -235,3 +236,57 @@ def test_unknown_backends_and_problem_files_are_clear_errors(tmp_path):
     odd.write_text('{"question": "?"}\n')
     with pytest.raises(ValueError, match="neither miniF2F nor Gaokao-Formal"):
         gym.make("CoqProof-Text-v0", problems_path=str(odd))
+
+
+ODD = [
+    "(* only a comment *)",
+    "Proof. Qed.",
+    ".",
+    "-",
+    "{",
+    "}",
+    "Theorem",
+    "...",
+    "(* unclosed",
+    '"unclosed',
+]
+ODD += [
+    "- - -",
+    "2: {",
+    "intros n. }",
+    "Qed",
+    "by",
+    ":= by",
+    "Lemma l : True. Qed.",
+    "*)",
+    "Definition x := 1.",
+]
+
+
+@pytest.mark.parametrize("env_id", ["CoqProof-Text-v0", "CoqProofWhole-Text-v0", "CoqFormalize-Text-v0"])
+def test_odd_coq_text_is_an_invalid_action_or_a_step_never_an_exception(env_id):
+    env = gym.make(env_id, **SMALL)
+    try:
+        for text in ODD:
+            env.reset(seed=0, options={"task_id": "add_zero_right"})
+            obs, _, _, _, info = env.step(text)
+            assert env.observation_space.contains(obs) and info.get(keys.TRUNCATION_REASON) != "env_error", (
+                text
+            )
+    finally:
+        env.close()
+
+
+def test_the_expert_says_so_when_a_problem_has_no_reference_proof(tmp_path):
+    path = tmp_path / "no_proof.json"
+    row = {"id": "p", "split": "train", "topic": "nat", "informal": "Zero plus n is n."}
+    row |= {"coq_statement": "Theorem zl : forall n : nat, 0 + n = n.", "coq_proof": []}
+    row |= {"lean_statement": "", "lean_proof": []}
+    path.write_text(json.dumps([row]))
+    env = gym.make("CoqProof-Text-v0", problems_path=str(path))
+    try:
+        env.reset(seed=0)
+        with pytest.raises(ValueError, match="problem 'p' has no Coq reference proof"):
+            env.unwrapped.expert_action()
+    finally:
+        env.close()

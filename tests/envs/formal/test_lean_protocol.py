@@ -406,3 +406,41 @@ def test_the_lean_whole_proof_and_formalize_envs_play_over_the_protocol(tmp_path
     finally:
         whole.close()
         formalize.close()
+
+
+LEAN_ODD = [
+    "",
+    "-- a comment only",
+    "/- unclosed",
+    '"unclosed',
+    "by",
+    ":= by",
+    "theorem",
+    "sorry",
+    "#check 1",
+]
+LEAN_ODD += ["example : True := trivial", "by\n\n", "theorem x : True", "⊢", "\\", "{", "⟨", "end"]
+
+
+@pytest.mark.parametrize("env_id", ["LeanProof-Text-v0", "LeanProofWhole-Text-v0", "LeanFormalize-Text-v0"])
+def test_odd_lean_text_is_an_invalid_action_or_a_step_never_an_exception(env_id, tmp_path):
+    statement = "theorem add_zero_right (n : Nat) : n + 0 = n"
+    opened = {"sorries": [{"proofState": 0, "goal": "n : Nat\n⊢ n + 0 = n"}], "env": 0}
+    repl = fake_repl(tmp_path, [{"request": {"cmd": f"{statement} := by sorry"}, "response": opened}])
+    env = gym.make(env_id, repl=repl, problems_path=str(SMALL_PROBLEMS))
+    try:
+        for text in LEAN_ODD:
+            env.reset(seed=0, options={"task_id": "add_zero_right"})
+            obs, _, _, _, info_ = env.step(text)
+            assert env.observation_space.contains(obs) and info_.get(keys.TRUNCATION_REASON) != "env_error", (
+                text
+            )
+        if env_id == "LeanProofWhole-Text-v0":
+            for empty in ("by", "-- a comment only", f"{statement} := by"):
+                env.reset(seed=0, options={"task_id": "add_zero_right"})
+                *_, info_ = env.step(empty)
+                assert not info_[keys.ACTION_VALID] and "the proof is empty" in info_[keys.ACTION_ERROR], (
+                    empty
+                )
+    finally:
+        env.close()

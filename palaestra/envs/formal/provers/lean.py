@@ -83,7 +83,7 @@ def lean_refusal(text: str, *, proof: bool) -> str | None:
     """Why ``text`` may not reach Lean, or ``None``. A ``proof`` (tactics after ``:= by``) may hold
     no command and no unfinished step; a statement or file may hold no code that runs."""
     try:
-        words = _WORD.findall(_bare(text))
+        words = _WORD.findall(bare_text(text))
     except ValueError as error:
         return str(error)
     for word in words:
@@ -100,7 +100,7 @@ def lean_refusal(text: str, *, proof: bool) -> str | None:
     return None
 
 
-def _bare(text: str) -> str:
+def bare_text(text: str) -> str:
     """``text`` without comments and string contents (``ValueError`` if one is never closed)."""
     out, i, n = [], 0, len(text)
     while i < n:

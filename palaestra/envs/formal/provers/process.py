@@ -37,7 +37,7 @@ class CheckerProcess:
         env: dict[str, str] | None = None,
     ):
         self.name = name
-        self.folder = tempfile.mkdtemp(prefix=f"palaestra-{name}-")
+        self.folder = tempfile.mkdtemp(prefix=f"palaestra-{'-'.join(name.split())}-")
         limit = memory_mb * 1024 * 1024
 
         def limit_memory() -> None:  # runs in the child, before the checker starts
