@@ -6,10 +6,12 @@ import signal
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from palaestra.envs.formal.provers import CoqProver, ProverError, ProverPool, ProverUnavailableError
 from palaestra.envs.formal.provers.coq import CHECKED
-from palaestra.envs.formal.provers.coq_text import parse_goals, proof_body, split_sentences
+from palaestra.envs.formal.provers.coq_text import parse_goals, proof_body, refusal, split_sentences
 
 ADD_ZERO = "Theorem add_zero_right : forall n : nat, n + 0 = n."
 
@@ -186,3 +188,23 @@ def test_a_file_checked_before_is_answered_without_coqtop_but_a_timeout_is_not_k
         assert prover.check(looping, timeout=0.5).timed_out and prover.restarts == 3
     finally:
         prover.close()
+
+
+COQ_PIECES = st.sampled_from(
+    ["(*", "*)", '"', ".", ". ", "..", "-", "+", "*", "{", "}", "2:", " ", "\n", "Qed"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.one_of(COQ_PIECES, st.text(max_size=6)), max_size=25).map("".join))
+def test_any_text_splits_into_sentences_or_a_clear_error(text):
+    try:
+        sentences = split_sentences(text)
+    except ValueError as error:
+        assert str(error)
+        return
+    for sentence in sentences:  # the sentences cover the text, in order, and the policy always answers
+        assert text[sentence.start : sentence.start + len(sentence.text)] == sentence.text
+        for commands in (True, False):
+            reason = refusal(sentence, commands=commands)
+            assert reason is None or isinstance(reason, str)
