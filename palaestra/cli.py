@@ -10,6 +10,7 @@ from rich.table import Table
 import palaestra
 from palaestra.core import env_entry, registered_envs
 from palaestra.core.errors import UsageError
+from palaestra.core.registry import missing_extra
 from palaestra.core.runs import CorruptRecordError, RunDirError
 
 app = typer.Typer(
@@ -69,8 +70,10 @@ def list_envs(family: str = typer.Option(None, help="Only this family.")) -> Non
     for column in ("id", "family", "modality", "needs", "expert", "deterministic", "summary"):
         table.add_column(column)
     for entry in registered_envs(family):
-        missing = entry.missing_requirement()
+        missing = entry.extra is not None and missing_extra(entry.extra) is not None
         needs = "-" if entry.extra is None else entry.extra + (" (not installed)" if missing else "")
+        if entry.data:  # a data set palaestra does not ship: the variable naming its files
+            needs += f" + ${entry.data[0]}"
         yes_no = {True: "yes", False: "no"}
         table.add_row(
             entry.id,
@@ -408,6 +411,52 @@ def leaderboard_serve(
         pass
     finally:
         server.server_close()
+
+
+@app.command("new-env")
+def new_env(
+    name: str = typer.Argument(
+        ..., help="The env's name in CamelCase: its ids are NAME-Text-v0 (and -Vision-v0)."
+    ),
+    family: str = typer.Option(
+        None, help="The family, a lower-case Python name (a plugin's package name); default: the env's own."
+    ),
+    vision: bool = typer.Option(False, "--vision", help="Also a -Vision- id that observes an image."),
+    tools: bool = typer.Option(
+        False, "--tools", help="Actions are calls of tools declared in info['tools']."
+    ),
+    dataset: bool = typer.Option(
+        False, "--dataset", help="Fixed instances from a data file, chosen by task_id."
+    ),
+    plugin: str = typer.Option(
+        None, help="Write a plugin package in this folder (default: the checkout you are in, else a plugin)."
+    ),
+) -> None:
+    """Scaffold an env that passes the conformance suite: world, text env, registration, tests, doc page."""
+    from palaestra.scaffold import new_env as scaffold
+
+    try:
+        written = scaffold(name, family, vision=vision, tools=tools, dataset=dataset, plugin=plugin)
+    except USER_ERRORS as error:
+        _fail(error)
+    for path in written:
+        console.print(f"wrote {escape(str(path))}")
+    console.print(
+        "Next: make the game yours and keep its tests passing (docs/adding-an-env.md has the checklist); "
+        "in the repository, also add its README row and run `palaestra gallery`.",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def gallery(docs: str = typer.Option(None, help="The docs folder (default: this checkout's docs/).")) -> None:
+    """Regenerate the env gallery (docs/gallery.md and docs/gallery/) from the registry."""
+    from palaestra.scaffold.gallery import main as write
+
+    try:
+        write(["--docs", docs] if docs else [])
+    except USER_ERRORS as error:
+        _fail(error)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ bubblewrap bwrap
 chromium chromium
 chromium-driver chromedriver
 coq coqc
+default-jre-headless java
 "
 
 missing=()

@@ -13,7 +13,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "system-packages.sh"
-COMMANDS = {"bubblewrap": "bwrap", "chromium": "chromium", "chromium-driver": "chromedriver", "coq": "coqc"}
+COMMANDS = {
+    "bubblewrap": "bwrap",
+    "chromium": "chromium",
+    "chromium-driver": "chromedriver",
+    "coq": "coqc",
+    "default-jre-headless": "java",
+}
 
 
 def _tool(folder: Path, name: str, body: str = "exit 0") -> None:
@@ -52,7 +58,10 @@ def test_nothing_is_done_when_every_tool_is_there(tmp_path):
 def test_as_root_with_apt_the_missing_packages_are_installed_after_one_update(tmp_path):
     result, apt = run_script(tmp_path, uid=0, present=("bubblewrap", "chromium"))
     assert result.returncode == 0, result.stderr
-    assert apt == ["update -qq", "install -y -qq --no-install-recommends chromium-driver coq"]
+    assert apt == [
+        "update -qq",
+        "install -y -qq --no-install-recommends chromium-driver coq default-jre-headless",
+    ]
 
 
 def test_without_root_the_install_command_is_printed_and_the_tests_go_on(tmp_path):
@@ -67,7 +76,7 @@ def test_without_root_the_install_command_is_printed_and_the_tests_go_on(tmp_pat
 def test_without_apt_the_packages_are_named(tmp_path):
     result, _ = run_script(tmp_path, uid=0, apt=None)
     assert result.returncode == 0
-    assert "missing: bubblewrap chromium chromium-driver coq." in result.stderr
+    assert "missing: bubblewrap chromium chromium-driver coq default-jre-headless." in result.stderr
     assert "this system's package manager" in result.stderr
 
 

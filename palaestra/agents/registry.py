@@ -85,8 +85,15 @@ def _llm_backend(module: str) -> Callable[..., AgentFactory]:
     return build
 
 
+def _haris(argument: str, **options: Any) -> AgentFactory:
+    from palaestra.agents.haris import build
+
+    return build(argument, **options)
+
+
 register_agent("random", _random)
 register_agent("expert", _expert)
 register_agent("openai", _llm_backend("openai_agent"))
 register_agent("hf", _llm_backend("hf_agent"))
 register_agent("vllm", _llm_backend("vllm_agent"))
+register_agent("haris", _haris)

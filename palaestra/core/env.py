@@ -9,7 +9,8 @@ What a subclass implements::
 
     _new_episode(options)   build a fresh world from ``self.np_random`` (and ``self.task_id``)
     _parse(text)            text (already extracted) -> structured action; raise ActionError if illegal
-    _advance(action)        apply a legal action -> (reward, terminated)
+    _advance(action)        apply a legal action -> (reward, terminated); ActionError if the world's
+                            own parser refuses it (a simulator's), having changed nothing
     _describe()             the observation text of the current state
     _instructions()         the task, rules, exact action syntax and an example
     _state_bytes()          a canonical byte string of the world state
@@ -330,15 +331,17 @@ class TextEnv(gym.Env):
             parsed = self._parse(read_reply(action, self.max_action_length))
         except ActionError as err:
             return self._invalid_step(actor, str(err))
-        if self._invalid_streaks:
-            self._invalid_streaks.pop(actor, None)
         try:
             reward, terminated = self._advance(parsed)
             info = self._info()
             observation = self._observation()
             ended = None if terminated else self._truncation()
+        except ActionError as err:  # the world's own parser refused the command, changing nothing
+            return self._invalid_step(actor, str(err))
         except Exception as error:  # the world failed (a crashed prover, a dead JVM), not the agent
             return self._world_failed(describe_failure(error))
+        if self._invalid_streaks:
+            self._invalid_streaks.pop(actor, None)
         info[keys.ACTION_VALID] = True
         info[keys.ACTION_ERROR] = None
         if ended is not None:

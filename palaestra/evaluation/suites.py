@@ -6,9 +6,13 @@ A suite's version is its rule version plus a digest of what it resolved to, e.g.
 when the registry grows, the digest changes, and leaderboards never put runs of different contents
 in one table.
 
-    quick      every text id (so every family), 5 episodes each
+    quick      every text id with an expert (so nearly every family), 5 episodes each
     core       every registered id, 30 episodes each
     <family>   every id of that family (``arcade`` ...), 20 episodes each
+
+``quick`` and ``core`` hold the ids this machine can run: those whose extra, system package and data
+set are here (a Lean toolchain, HoVer's files, ... often are not). The digest tells apart what they
+resolve to on different machines.
 
 Envs whose constructor takes ``split`` are evaluated with ``split="test"``, whose instances never
 appear in training.
@@ -189,9 +193,9 @@ def load_suite(name: str) -> Suite:
     rules = _rules()
     if name in rules and rules[name]["select"] != "family":
         rule = rules[name]
-        entries = registered_envs()
+        entries = [e for e in registered_envs() if e.missing_requirement() is None]
         if rule["select"] == "text":
-            entries = [e for e in entries if e.modality == "text"]
+            entries = [e for e in entries if e.modality == "text" and e.expert]
         return _versioned(
             name, rule["version"], rule["description"], [_suite_env(e, rule["episodes"]) for e in entries]
         )

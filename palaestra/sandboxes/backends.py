@@ -16,6 +16,7 @@ import sysconfig
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from palaestra.sandboxes.cgroup import KILL_TIMEOUT, PidsCgroup, pids_root
@@ -61,13 +62,14 @@ class Sandboxed:
         self.popen = popen
         self.work_dir = work_dir
         self.group = group
+        self.replies = -1  # the read end of the channel the worker's replies come on
 
     def kill(self) -> None:
         """End the program and every process it started; idempotent, safe from any thread."""
         raise NotImplementedError
 
     def joined(self, user_namespace: bool) -> None:
-        """The program reported whether it entered its own user namespace."""
+        """The program is ready; it reported whether it entered its own user namespace."""
 
     def exit_code(self) -> int:
         """The program's exit code once it has ended: minus the signal that ended it, if one did."""
@@ -83,7 +85,28 @@ class Backend:
         """Why this backend cannot run here, or None when it can."""
         if os.geteuid() == 0 and pids_root() is None:
             return "the host runs as root, where RLIMIT_NPROC does not bind, and cannot make a pids cgroup"
-        return _probe(self)
+        return probe(self)
+
+    def start(self, argv_for: Callable[[str], list[str]], limits: Limits) -> Sandboxed:
+        """Start ``argv_for(replies)`` in a sandbox, ``replies`` naming where the program writes its
+        replies: here an inherited pipe's fd number."""
+        read, write = os.pipe()
+        try:
+            sandboxed = self._start(argv_for(str(write)), limits, (write,))
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        sandboxed.replies = read
+        return sandboxed
+
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+        raise NotImplementedError
+
+    def rlimits(self, limits: Limits) -> dict[str, int]:
+        """The rlimits the program sets on itself."""
+        return limits.rlimits()
 
     @staticmethod
     def _group(limits: Limits) -> PidsCgroup | None:
@@ -94,7 +117,7 @@ class Backend:
         return f"<sandbox backend {self.name}>"
 
 
-def _python_paths() -> list[str]:
+def python_paths() -> list[str]:
     """Folders the interpreter needs, outside the system folders: the environment and, for an
     interpreter that lives outside it (pyenv, a conda base), the interpreter's own installation."""
     needed = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
@@ -143,12 +166,12 @@ class BwrapBackend(Backend):
         argv += ["--proc", "/proc", "--dev", "/dev"]
         argv += ["--size", size, "--tmpfs", self.WORK_DIR, "--size", size, "--tmpfs", "/tmp"]
         # After the tmpfs mounts: a Python environment under /tmp (a checkout there) stays visible.
-        for path in _python_paths():
+        for path in python_paths():
             argv += ["--ro-bind", path, path]
         argv += ["--remount-ro", "/", "--chdir", self.WORK_DIR]
         return argv
 
-    def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
         # bwrap tells its first process's pid on the info pipe, then that process waits on the
         # block pipe before it starts ``argv``: the time to put both into the pids cgroup.
         (info_read, info_write), (block_read, block_write) = os.pipe(), os.pipe()
@@ -232,7 +255,7 @@ class ProcessBackend(Backend):
     isolates_files = False
     own_user_namespace = True
 
-    def start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
         warnings.warn(
             "the 'process' sandbox backend limits resources only: the code can read and write the "
             "host's files, reach the network and signal the host's processes; use 'bwrap' for "
@@ -312,10 +335,7 @@ def _kill_namespace(kind: str, namespace: str) -> None:
         time.sleep(0.001)
 
 
-BACKENDS: dict[str, Backend] = {backend.name: backend for backend in (BwrapBackend(), ProcessBackend())}
-
-
-def _probe(backend: Backend) -> str | None:
+def probe(backend: Backend) -> str | None:
     """Run a program in a sandbox: the only sure test that a backend works here."""
     from palaestra.sandboxes.worker import run_script  # which starts sandboxes through this module
 
@@ -328,6 +348,15 @@ def _probe(backend: Backend) -> str | None:
     if result.stdout != "42\n":
         return f"a test program printed {result.stdout!r}, stderr {result.stderr[-500:]!r}"
     return None
+
+
+# The docker backend builds on the classes above. Strongest first, but docker after bwrap, which
+# isolates as much with no root daemon and starts ten times faster (docs/sandboxes.md).
+from palaestra.sandboxes.container import DockerBackend  # noqa: E402
+
+BACKENDS: dict[str, Backend] = {
+    backend.name: backend for backend in (BwrapBackend(), DockerBackend(), ProcessBackend())
+}
 
 
 @functools.cache

@@ -1,12 +1,12 @@
 """The program that runs inside a sandbox: it sets the limits, then runs the agent's code.
 
-The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <fd> <this
+The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <replies> <this
 module, compiled>`` and speaks to it in frames (a 4-byte big-endian length, then the message): fd 0
-brings requests in ``marshal`` form (the host is trusted), fd ``<fd>`` takes replies in JSON (the
-host must not trust the sandbox, and ``marshal`` is not safe against crafted data). The agent's code
-runs in this very process, so a cell costs no process start; its stdout and stderr are the process's
-own fds 1 and 2, read by the host, and each cell ends them with a marker so the host knows that it
-has all of a cell's output.
+brings requests in ``marshal`` form (the host is trusted); ``<replies>``, an inherited fd's number or
+a FIFO's path, takes replies in JSON (the host must not trust the sandbox, and ``marshal`` is not safe
+against crafted data). The agent's code runs in this very process, so a cell costs no process start;
+its stdout and stderr are the process's own fds 1 and 2, read by the host, and each cell ends them
+with a marker so the host knows that it has all of a cell's output.
 
 It imports nothing from palaestra (the package is not mounted in the sandbox) and only the
 standard library, since it runs before the environment's ``site-packages`` is on the path; and as
@@ -197,7 +197,9 @@ def end_output(marker):
 
 
 def main():
-    replies = int(sys.argv[2])
+    # The reply channel: an inherited pipe's fd, or a FIFO's path where no fd can be passed in.
+    where = sys.argv[2]
+    replies = int(where) if where.isdigit() else os.open(where, os.O_WRONLY)
     requests = os.dup(0)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.set_inheritable(requests, False)  # children the code starts must not speak the protocol

@@ -109,18 +109,12 @@ class Worker:
         self._kill_lock = threading.Lock()
         self._frames = bytearray()
         self._replies_eof = False
-        read, write = os.pipe()
-        try:
-            # The name says, in ps, whose sandbox a process is (forks keep their parent's).
-            name = f"palaestra-sandbox-of-{os.getpid()}"
-            argv = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, name, str(write), INSIDE]
-            self.sandboxed = backend.start(argv, limits, (write,))
-        except BaseException:
-            os.close(read)
-            raise
-        finally:
-            os.close(write)
-        self._replies = read
+        # The name says, in ps, whose sandbox a process is (forks keep their parent's).
+        name = f"palaestra-sandbox-of-{os.getpid()}"
+        self.sandboxed = backend.start(
+            lambda replies: [sys.executable, "-I", "-S", "-c", BOOTSTRAP, name, replies, INSIDE], limits
+        )
+        self._replies = read = self.sandboxed.replies
         popen = self.sandboxed.popen
         self.streams = (
             _Stream(popen.stdout.fileno(), self.marker, limits.output_bytes),
@@ -131,7 +125,7 @@ class Worker:
         setup = {
             "mode": "session" if code is None else "script",
             "code": code,
-            "limits": limits.rlimits(),
+            "limits": backend.rlimits(limits),
             "path": site_packages(),
             "work_dir": self.sandboxed.work_dir,
             "files": files,
@@ -234,6 +228,10 @@ class Worker:
                     except (ValueError, TypeError, KeyError):  # the code wrote into the protocol
                         self._replies_eof = True
                     del self._frames[: 4 + size]
+            # Before the worker is ready no code of the agent's has run: both streams closed means
+            # the sandbox ended (a reply channel that is a FIFO shows no end of its own before a writer).
+            if ready and all(stream.eof for stream in self.streams):
+                self._replies_eof = True
             return frame is not None or self._replies_eof
 
         self._pump(deadline, arrived)

@@ -6,17 +6,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import palaestra
+from palaestra.core import env_entry
 from palaestra.core import info as keys
 from palaestra.core.conformance import CHECKS
 
 ENV_IDS = [entry.id for entry in palaestra.registered_envs()]
 
 
-def skip_if_missing(env_id):
-    """Ids whose extra this machine lacks are skipped with the install command, as ``run_checks`` does."""
-    missing = palaestra.core.env_entry(env_id).missing_requirement()
+def skip_if_missing(env_id: str) -> None:
+    """Skip an id whose extra, or whose data set, is not on this machine (as ``run_checks`` does)."""
+    missing = env_entry(env_id).missing_requirement()
     if missing:
-        pytest.skip(missing)
+        pytest.skip(f"{env_id}: {missing}")
 
 
 @pytest.mark.parametrize("check", list(CHECKS), ids=list(CHECKS))
@@ -28,8 +29,6 @@ def test_conformance(env_id, check):
 
 def test_both_import_styles_resolve():
     for env_id in ENV_IDS:
-        if palaestra.core.env_entry(env_id).missing_requirement():
-            continue
         env = gym.make(f"palaestra:{env_id}")
         assert env.spec.id == env_id
         env.close()

@@ -1,5 +1,5 @@
-"""Suites are built from the registry: every text id (so every family) in quick, every id in core,
-one suite per family."""
+"""Suites are built from the registry: every runnable text id with an expert in quick, every runnable
+id in core, one suite per family."""
 
 from __future__ import annotations
 
@@ -12,22 +12,48 @@ from palaestra.core.registry import _CATALOGUE
 from palaestra.evaluation.suites import custom_suite, families, load_suite, suite_names
 
 
-def test_quick_has_every_text_id_so_every_family():
+def runnable() -> list:
+    return [e for e in registered_envs() if e.missing_requirement() is None]
+
+
+def test_quick_has_every_runnable_text_id_with_an_expert():
     quick = load_suite("quick")
-    text_ids = [entry.id for entry in registered_envs() if entry.modality == "text"]
-    assert [env.env_id for env in quick.envs] == text_ids
-    assert sorted({env.family for env in quick.envs}) == families()
+    expected = [e.id for e in runnable() if e.modality == "text" and e.expert]
+    assert [env.env_id for env in quick.envs] == expected
+    assert {"arcade", "babyai", "household"} <= {env.family for env in quick.envs}
     for env in quick.envs:
         assert "-Vision-" not in env.env_id
         assert len(env.seeds) == 5
 
 
-def test_core_has_every_registered_id_on_the_test_split():
+def test_core_has_every_runnable_id_on_the_test_split():
     core = load_suite("core")
-    assert [env.env_id for env in core.envs] == [entry.id for entry in registered_envs()]
+    assert [env.env_id for env in core.envs] == [e.id for e in runnable()]
     assert all(env.kwargs == {"split": "test"} for env in core.envs)
     assert all(env.seeds == tuple(range(30)) for env in core.envs)
     assert len(core.tasks()) == 30 * len(core.envs)
+
+
+def test_an_id_joins_quick_and_core_once_what_it_needs_is_here(monkeypatch):
+    register_env(
+        "EvalSuiteData-Text-v0",
+        "palaestra.envs.arcade.snake.decision:SnakeDecisionEnv",
+        family="zz-probe",
+        summary="probe",
+        max_episode_steps=3,
+        expert=True,
+        data=("PALAESTRA_SUITE_PROBE", "a probe's files"),
+    )
+    try:
+        monkeypatch.delenv("PALAESTRA_SUITE_PROBE", raising=False)
+        assert "EvalSuiteData-Text-v0" not in load_suite("core").families
+        assert "EvalSuiteData-Text-v0" not in load_suite("quick").families
+        monkeypatch.setenv("PALAESTRA_SUITE_PROBE", "/somewhere")
+        assert "EvalSuiteData-Text-v0" in load_suite("core").families
+        assert "EvalSuiteData-Text-v0" in load_suite("quick").families
+    finally:
+        del _CATALOGUE["EvalSuiteData-Text-v0"]
+        del gym.registry["EvalSuiteData-Text-v0"]
 
 
 def test_one_suite_per_family_and_the_list():
@@ -48,6 +74,7 @@ def test_a_new_registration_joins_core_and_changes_its_version():
         family="zz-probe",
         summary="probe",
         max_episode_steps=3,
+        expert=True,
     )
     try:
         after = load_suite("core")

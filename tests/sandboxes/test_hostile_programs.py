@@ -383,7 +383,20 @@ def test_a_daemon_outliving_its_cell_is_ended_with_the_session(backend):
 def test_code_writing_into_the_protocol_breaks_only_its_own_cell(backend):
     with PythonSession(backend, timeout=TIMEOUT) as session:
         started = time.monotonic()
-        result = session.run("import os, sys; os.write(int(sys.argv[2]), b'\\0\\0\\0\\5hello')")
+        # The code finds the worker's reply channel among its open FIFOs, and writes a frame into it.
+        result = session.run(
+            textwrap.dedent(
+                """
+                import os, stat
+                for fd in range(3, 64):
+                    try:
+                        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                            os.write(fd, b"\\0\\0\\0\\5hello")
+                    except OSError:
+                        pass  # not open, or open to read only (the requests' end)
+                """
+            )
+        )
         assert time.monotonic() - started <= TIMEOUT + 1
         assert result.killed and "its state is lost" in result.stderr
         assert session.run("1 + 1").stdout == "2\n"

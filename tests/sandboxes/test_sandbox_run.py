@@ -81,9 +81,9 @@ def test_the_process_backend_warns_that_it_does_not_isolate_files():
     "kwargs, error, message",
     [
         (
-            {"backend": "docker"},
+            {"backend": "gvisor"},
             ValueError,
-            "unknown sandbox backend 'docker'; the backends are: bwrap, process",
+            "unknown sandbox backend 'gvisor'; the backends are: bwrap, docker, process",
         ),
         ({"language": "bash"}, ValueError, "unknown language 'bash'; the sandboxes run: python"),
         ({"timeout": -1}, ValueError, "timeout must be positive, not -1"),
@@ -146,7 +146,7 @@ def test_a_python_environment_under_tmp_is_bound_over_the_sandbox_tmpfs(monkeypa
     # the sandbox's own /tmp (bwrap applies mounts in order, so the bind must come after the tmpfs).
     from palaestra.sandboxes import backends
 
-    monkeypatch.setattr(backends, "_python_paths", lambda: ["/tmp/checkout/.venv"])
+    monkeypatch.setattr(backends, "python_paths", lambda: ["/tmp/checkout/.venv"])
     argv = backends.BwrapBackend().argv(Limits(), info_fd=3)
     pairs = list(zip(argv, argv[1:]))
     assert pairs.index(("--ro-bind", "/tmp/checkout/.venv")) > pairs.index(("--tmpfs", "/tmp"))

@@ -1,6 +1,7 @@
 """Formal mathematics: tactic proving, whole-proof checking and autoformalization on Coq and Lean 4."""
 
 from palaestra.core import register_env
+from palaestra.envs.formal.provers.lean import REPL_VARIABLE
 
 ENTRY = "palaestra.envs.formal.env:"
 IDS = {
@@ -32,4 +33,7 @@ for backend, prefix in (("coq", "Coq"), ("lean", "Lean")):
             kwargs={"backend": backend},
             extra=backend,
             expert=True,
+            data=(REPL_VARIABLE, "a built Lean 4 REPL (its folder, or the command that runs it)")
+            if backend == "lean"
+            else None,
         )

@@ -64,7 +64,7 @@ class FormalEnv(TextEnv):
 
     Args:
         backend: ``"coq"`` (``coqtop``, the ``coq`` extra) or ``"lean"`` (a Lean 4 REPL, ``repl=`` or
-            ``PALAESTRA_LEAN_REPL``); without it the env fails at construction, saying how to set it up.
+            ``PALAESTRA_LEAN_REPL``); without its checker ``reset`` fails, saying how to set it up.
         problems_path: a problems file (see ``load_problem_file``) instead of the built-in set. Its
             problems' own splits become the env's splits.
         repl: the Lean REPL (a command, or the REPL's source folder); Lean only.
@@ -98,10 +98,6 @@ class FormalEnv(TextEnv):
         super().__init__(**base)
         self._problems = {p.id: p for p in usable}
         self.memory_mb = memory_mb or (2048 if backend == "coq" else 8192)
-        if backend == "lean":
-            lean.repl_command(repl)  # raises ProverUnavailableError with the set-up steps
-        elif shutil.which("coqtop") is None:
-            raise ProverUnavailableError(INSTALL)
         self.repl = repl
         self.problem: Problem | None = None
 
@@ -143,6 +139,12 @@ class FormalEnv(TextEnv):
         return "Coq" if self.backend == "coq" else "Lean 4"
 
     def _new_episode(self, options: dict[str, Any]) -> None:
+        # Without a checker no episode can start: say how to get one (the id still constructs, so
+        # that listing and inspecting it work everywhere).
+        if self.backend == "lean":
+            lean.repl_command(self.repl)
+        elif shutil.which("coqtop") is None:
+            raise ProverUnavailableError(INSTALL)
         self.problem = self._problems[self.task_id]
 
     def _theorem_text(self) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 import palaestra  # noqa: F401
 from palaestra.core import info as keys
+from palaestra.core.errors import EnvError
 from palaestra.core.registry import env_entry
 from palaestra.envs.formal.provers import ProverUnavailableError
 from tests.envs.formal.conftest import SMALL_PROBLEMS
@@ -215,15 +216,15 @@ def test_a_statement_that_does_not_check_is_never_judged():
 
 
 @pytest.mark.parametrize("env_id", ["LeanProof-Text-v0", "LeanProofWhole-Text-v0", "LeanFormalize-Text-v0"])
-def test_lean_ids_without_a_repl_fail_with_one_clear_error(env_id, monkeypatch):
+def test_lean_ids_without_a_repl_fail_at_reset_with_one_clear_error(env_id, monkeypatch):
     monkeypatch.delenv("PALAESTRA_LEAN_REPL", raising=False)
-    with pytest.raises(
-        ProverUnavailableError, match="no Lean 4 REPL is configured: .* set PALAESTRA_LEAN_REPL"
-    ):
-        gym.make(env_id)
+    env = gym.make(env_id)  # listing and inspecting an id works everywhere
+    with pytest.raises(EnvError, match="no Lean 4 REPL is configured: .* set PALAESTRA_LEAN_REPL") as raised:
+        env.reset(seed=0)
+    assert isinstance(raised.value.__cause__, ProverUnavailableError)
+    env.close()
     assert env_entry(env_id).missing_requirement() == (
-        "set PALAESTRA_LEAN_REPL to the folder of a built Lean 4 REPL, or the command that runs it "
-        "(the 'lean' extra needs it)"
+        "set PALAESTRA_LEAN_REPL to the path of a built Lean 4 REPL (its folder, or the command that runs it)"
     )
 
 
