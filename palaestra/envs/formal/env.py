@@ -25,6 +25,7 @@ from palaestra.envs.formal.provers.lean import LeanProver
 from palaestra.envs.formal.scoring import PASS_SCORE, Judge, judge_formalization
 
 BACKENDS = ("coq", "lean")
+DIFFICULTIES = {"easy": 1, "medium": 2, "hard": 3}  # preset -> the problems' difficulty
 EXAMPLE_TACTIC = {"coq": "intros n.", "lean": "intro n"}
 # An example statement that is no problem's answer: instructions must not give the answer away.
 EXAMPLE_STATEMENT = {"coq": "Theorem two_plus_two : 2 + 2 = 4.", "lean": "theorem two_plus_two : 2 + 2 = 4"}
@@ -67,6 +68,8 @@ class FormalEnv(TextEnv):
             ``PALAESTRA_LEAN_REPL``); without its checker ``reset`` fails, saying how to set it up.
         problems_path: a problems file (see ``load_problem_file``) instead of the built-in set. Its
             problems' own splits become the env's splits.
+        difficulty: ``"easy"``, ``"medium"`` or ``"hard"``: only the problems of that difficulty
+            (1, 2, 3: one tactic, a few, an induction or several lemmas); all of them by default.
         repl: the Lean REPL (a command, or the REPL's source folder); Lean only.
         memory_mb: the prover's address-space limit.
         step_timeout: seconds one prover call may take (10 by default); a tactic that runs longer is
@@ -81,18 +84,24 @@ class FormalEnv(TextEnv):
         *,
         backend: str = "coq",
         problems_path: str | None = None,
+        difficulty: str | None = None,
         repl: str | None = None,
         memory_mb: int | None = None,
         **base: Any,
     ):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if difficulty is not None and difficulty not in DIFFICULTIES:
+            raise ValueError(f"difficulty must be one of {tuple(DIFFICULTIES)} or None, got {difficulty!r}")
         self.backend = backend
         problems = builtin_problems() if problems_path is None else load_problem_file(problems_path)
         field = "coq_statement" if backend == "coq" else "lean_statement"
         usable = [p for p in problems if getattr(p, field).strip()]
+        if difficulty is not None:
+            usable = [p for p in usable if p.difficulty == DIFFICULTIES[difficulty]]
         if not usable:
-            raise ValueError(f"the problem set has no problem with a {backend} statement")
+            which = f" of difficulty {difficulty!r}" if difficulty else ""
+            raise ValueError(f"the problem set has no problem{which} with a {backend} statement")
         if problems_path is not None:
             self.splits = tuple(dict.fromkeys(p.split for p in usable))
         super().__init__(**base)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from palaestra.envs.formal.provers import CoqProver, ProverError, ProverPool, ProverUnavailableError
+from palaestra.envs.formal.provers import CoqProver, ProverError, ProverPool, ProverUnavailableError, process
 from palaestra.envs.formal.provers.coq import CHECKED
 from palaestra.envs.formal.provers.coq_text import parse_goals, proof_body, refusal, split_sentences
 
@@ -208,3 +208,17 @@ def test_any_text_splits_into_sentences_or_a_clear_error(text):
         for commands in (True, False):
             reason = refusal(sentence, commands=commands)
             assert reason is None or isinstance(reason, str)
+
+
+def test_a_coqtop_grown_past_its_share_of_the_memory_limit_is_replaced_between_calls(monkeypatch):
+    prover = CoqProver(timeout=20, memory_mb=4096)
+    try:
+        prover.start()
+        fresh = prover._process.address_space_mb()
+        monkeypatch.setattr(process, "RECYCLE_AT", (fresh + 40) / 4096)  # a little above a fresh coqtop
+        assert prover.check("Check 1.").ok and prover.restarts == 0
+        result = prover.check("Check 1%Z.", preamble="Require Import ZArith Lia. Open Scope Z_scope.")
+        assert result.ok and prover.restarts == 1 and prover.pid is None  # ZArith and Lia took it past
+        assert prover.check("Check 2.").ok
+    finally:
+        prover.close()

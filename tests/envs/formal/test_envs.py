@@ -291,3 +291,16 @@ def test_the_expert_says_so_when_a_problem_has_no_reference_proof(tmp_path):
             env.unwrapped.expert_action()
     finally:
         env.close()
+
+
+def test_difficulty_presets_pick_the_problems_of_that_difficulty():
+    by_difficulty = {}
+    for preset, level in (("easy", 1), ("medium", 2), ("hard", 3)):
+        env = gym.make("CoqProof-Text-v0", difficulty=preset)
+        problems = env.unwrapped._problems.values()
+        assert problems and all(p.difficulty == level for p in problems)
+        by_difficulty[preset] = set(env.unwrapped.task_ids())
+        env.close()
+    assert not (by_difficulty["easy"] & by_difficulty["hard"])
+    with pytest.raises(ValueError, match="difficulty must be one of"):
+        gym.make("CoqProof-Text-v0", difficulty="impossible")

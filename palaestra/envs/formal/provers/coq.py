@@ -271,6 +271,8 @@ class CoqProver(ProcessProver):
             return []
         self._back_to(self._initial, deadline)
         messages, _, _ = self._run(preamble, split_sentences(preamble), deadline)
+        if self._spent:  # out of memory on the problem's own preamble: a fresh coqtop, not the input, is due
+            raise ProverError("coqtop ran out of memory loading the preamble")
         if any(m.severity == "error" for m in messages):
             self._back_to(self._initial, deadline)
             return messages

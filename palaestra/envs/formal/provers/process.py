@@ -18,6 +18,7 @@ from typing import TypeVar
 from palaestra.envs.formal.provers.base import ProverError, ProverTimeoutError
 
 T = TypeVar("T")
+RECYCLE_AT = 0.5  # the share of its memory limit past which a checker is replaced between calls
 
 
 class CheckerProcess:
@@ -66,6 +67,17 @@ class CheckerProcess:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def address_space_mb(self) -> float:
+        """The process's address space (what ``RLIMIT_AS`` caps) in MiB; 0 once it is gone."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmSize:"):
+                        return int(line.split()[1]) / 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0.0
 
     def write(self, text: str) -> None:
         try:
@@ -170,10 +182,7 @@ class ProcessProver:
                     self._process = self._launch()
                     self.epoch += 1
                 try:
-                    result = work(time.monotonic() + limit)
-                    if self._spent:  # e.g. out of memory: the checker keeps failing, so it is replaced
-                        self._discard()
-                    return result
+                    return work(time.monotonic() + limit)
                 except ProverTimeoutError:
                     self._discard()
                     raise
@@ -181,7 +190,15 @@ class ProcessProver:
                     self._discard()
                     if self._closed or attempt == 2:
                         raise
+                finally:
+                    if self._process is not None and (self._spent or self._grown()):
+                        self._discard()  # replaced between calls, before it fails one
             raise AssertionError("unreachable")
+
+    def _grown(self) -> bool:
+        """Whether the checker has used most of its address space: checkers remember the states they
+        made (coqtop its cache of sentences), so a long-lived one grows until it runs out."""
+        return self._process.address_space_mb() > RECYCLE_AT * self.memory_mb
 
     def _discard(self) -> None:
         self._spent = False
