@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.core import ActionError, TextEnv
-from palaestra.envs.formal import problems as problem_sets
-from palaestra.envs.formal.problems import Problem, builtin_problems
+from palaestra.envs.formal.problems import Problem, builtin_problems, load_gaokao, load_minif2f
 from palaestra.envs.formal.provers import coq_text, lean
 from palaestra.envs.formal.provers.base import Prover, ProverError, ProverUnavailableError, Verdict
 from palaestra.envs.formal.provers.coq import INSTALL, CoqProver
@@ -37,27 +36,25 @@ def load_problem_file(path: str | Path) -> tuple[Problem, ...]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"problems_path {str(path)!r} is not a file")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        rows = json.loads(text)
-        return tuple(
-            Problem(**{**row, "coq_proof": tuple(row["coq_proof"]), "lean_proof": tuple(row["lean_proof"])})
-            for row in rows
-        )
-    first = next((json.loads(line) for line in text.splitlines() if line.strip()), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            return tuple(
+                Problem(
+                    **{**row, "coq_proof": tuple(row["coq_proof"]), "lean_proof": tuple(row["lean_proof"])}
+                )
+                for row in json.loads(text)
+            )
+        first = next((json.loads(line) for line in text.splitlines() if line.strip()), None)
+    except (KeyError, TypeError, ValueError) as error:  # bad JSON, a missing or unknown field
+        raise ValueError(f"{path} is not a problem file: {type(error).__name__}: {error}") from None
     if not isinstance(first, dict):
         raise ValueError(f"{path} holds no jsonl rows")
-    loader_name = (
-        "load_gaokao" if "NL_English" in first else "load_minif2f" if "formal_statement" in first else ""
-    )
-    loader = getattr(problem_sets, loader_name, None)
-    if loader is None:
-        raise ValueError(
-            f"{path}: rows with keys {sorted(first)} are neither miniF2F nor Gaokao-Formal"
-            if not loader_name
-            else f"this palaestra has no {loader_name} in palaestra.envs.formal.problems"
-        )
-    return tuple(loader(path))
+    if "NL_English" in first:
+        return load_gaokao(path)
+    if "formal_statement" in first:
+        return load_minif2f(path)
+    raise ValueError(f"{path}: rows with keys {sorted(first)} are neither miniF2F nor Gaokao-Formal")
 
 
 class FormalEnv(TextEnv):

@@ -233,6 +233,10 @@ def test_unknown_backends_and_problem_files_are_clear_errors(tmp_path):
         gym.make("CoqProof-Text-v0", backend="isabelle")
     with pytest.raises(ValueError, match="is not a file"):
         gym.make("CoqProof-Text-v0", problems_path=str(tmp_path / "none.json"))
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"id": "x"}]')
+    with pytest.raises(ValueError, match="is not a problem file: KeyError"):
+        gym.make("CoqProof-Text-v0", problems_path=str(broken))
     odd = tmp_path / "odd.jsonl"
     odd.write_text('{"question": "?"}\n')
     with pytest.raises(ValueError, match="neither miniF2F nor Gaokao-Formal"):
