@@ -305,7 +305,7 @@ class FormalProofWholeEnv(FormalEnv):
                 raise ActionError("the proof is empty (only comments)")
             first = sentences[0]
             if first.words and first.words[0] in coq_text.THEOREM_KEYWORDS:
-                if first.bare != coq_text._bare(self.statement):
+                if first.bare != coq_text.bare_text(self.statement):
                     raise ActionError(f"the statement was changed; it must stay: {self.statement}")
                 text = text[first.start + len(first.text) :]
             return text.strip()

@@ -373,7 +373,7 @@ def _messages(output: str, source: str, sentence: Sentence) -> list[Message]:
         found.append(_message(source, sentence, severity, text, span))
         span = None
     if not found and lines:
-        notice = " ".join(coq_text._INFO.sub(lambda m: m.group(1), "\n".join(lines)).split())
+        notice = " ".join(coq_text.INFO_BLOCK.sub(lambda m: m.group(1), "\n".join(lines)).split())
         if notice and not _is_goal_display(output):
             found.append(_at(source, sentence, "info", notice))
     return found
@@ -393,9 +393,9 @@ def _message(
 
 
 def _shows_goals(output: str) -> bool:
-    body = coq_text._INFO.sub("", output).strip()
+    body = coq_text.INFO_BLOCK.sub("", output).strip()
     return body.startswith("No more goals") or bool(re.match(r"\d+ goals?", body))
 
 
 def _is_goal_display(output: str) -> bool:
-    return _shows_goals(output) or not coq_text._INFO.sub("", output).strip()
+    return _shows_goals(output) or not coq_text.INFO_BLOCK.sub("", output).strip()

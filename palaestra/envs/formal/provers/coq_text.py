@@ -45,7 +45,7 @@ _SELECTOR = re.compile(r"(\d+|all|\[[^\]]*\]|!|par)\s*:\s*")
 _BRACE_SELECTOR = re.compile(r"(\d+|\[[^\]]*\])\s*:\s*\{")
 _WORD = re.compile(r"[A-Za-z_][\w']*")
 _GOAL_ID = re.compile(r" \(ID \d+\)")
-_INFO = re.compile(r"<infomsg>(.*?)</infomsg>", re.DOTALL)
+INFO_BLOCK = re.compile(r"<infomsg>(.*?)</infomsg>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def split_sentences(source: str) -> list[Sentence]:
         else:
             i = _sentence_end(source, i)
         text = source[start:i]
-        sentences.append(Sentence(text, start, _bare(text)))
+        sentences.append(Sentence(text, start, bare_text(text)))
 
 
 def _skip_blanks_and_comments(source: str, i: int) -> int:
@@ -157,7 +157,8 @@ def position(source: str, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1)
 
 
-def _bare(text: str) -> str:
+def bare_text(text: str) -> str:
+    """``text`` with comments and string contents removed and blanks collapsed (how the policy reads)."""
     out, i = [], 0
     while i < len(text):
         if text.startswith("(*", i):
@@ -259,8 +260,8 @@ def parse_goals(output: str) -> tuple[tuple[str, ...], str, bool]:
     """(goals, notes, solved) from what coqtop shows after a tactic. Coq's goal ids are dropped: they
     count every goal the process ever made, so the same proof would read differently in a fresh one."""
     text = _GOAL_ID.sub("", output)
-    notes = " ".join(" ".join(part.split()) for part in _INFO.findall(text))
-    body = _INFO.sub("", text).strip()
+    notes = " ".join(" ".join(part.split()) for part in INFO_BLOCK.findall(text))
+    body = INFO_BLOCK.sub("", text).strip()
     if body.startswith("No more goals.") or (not body and notes.startswith("No more goals.")):
         return (), notes, True
     header = re.search(r"^\d+ goals?\s*$", body, re.MULTILINE)
