@@ -25,7 +25,7 @@ import gymnasium
 EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "llm": ("openai", "transformers", "torch"),
     "docker": ("docker",),
-    "lean": ("lean_interact",),
+    "lean": (),  # the Lean ids speak to a REPL the user built: their data= variable names it
     "coq": ("cmd:coqtop",),
     "medical": ("pandas",),
     "search": ("bm25s",),
