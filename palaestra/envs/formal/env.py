@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.core import ActionError, TextEnv
-from palaestra.envs.formal.problems import Problem, builtin_problems, load_gaokao, load_minif2f
+from palaestra.envs.formal.problems import (
+    Problem,
+    builtin_problems,
+    load_gaokao,
+    load_minif2f,
+    problems_from_json,
+)
 from palaestra.envs.formal.provers import coq_text, lean
 from palaestra.envs.formal.provers.base import Prover, ProverError, ProverUnavailableError, Verdict
 from palaestra.envs.formal.provers.coq import INSTALL, CoqProver
@@ -39,12 +45,7 @@ def load_problem_file(path: str | Path) -> tuple[Problem, ...]:
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".json":
-            return tuple(
-                Problem(
-                    **{**row, "coq_proof": tuple(row["coq_proof"]), "lean_proof": tuple(row["lean_proof"])}
-                )
-                for row in json.loads(text)
-            )
+            return problems_from_json(text)
         first = next((json.loads(line) for line in text.splitlines() if line.strip()), None)
     except (KeyError, TypeError, ValueError) as error:  # bad JSON, a missing or unknown field
         raise ValueError(f"{path} is not a problem file: {type(error).__name__}: {error}") from None

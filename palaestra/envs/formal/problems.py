@@ -55,6 +55,11 @@ class Problem:
 def builtin_problems() -> tuple[Problem, ...]:
     """The built-in set, in a fixed order."""
     text = resources.files("palaestra.envs.formal").joinpath("data/problems.json").read_text(encoding="utf-8")
+    return problems_from_json(text)
+
+
+def problems_from_json(text: str) -> tuple[Problem, ...]:
+    """Problems from a JSON list in the built-in set's format."""
     return tuple(_problem(row) for row in json.loads(text))
 
 
