@@ -27,6 +27,10 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "alfworld": ("alfworld", "textworld"),
     "scienceworld": ("scienceworld",),
     "multiagent": ("pettingzoo",),
+    "openenv": ("openenv", "fastapi", "uvicorn", "websockets"),
+    "trl": ("trl", "transformers", "torch", "datasets"),
+    "verifiers": ("verifiers",),
+    "verl": ("verl", "cachetools", "uvicorn", "fastapi"),
 }
 SYSTEM_PACKAGES = {"coqtop": "coq"}  # program -> the Debian package that installs it
 
