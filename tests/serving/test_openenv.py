@@ -238,6 +238,7 @@ def test_the_server_binds_loopback_and_refuses_unknown_ids():
 CLI = "from palaestra.cli import app; app()"
 
 
+@pytest.mark.slow
 def test_serve_env_command_serves_until_stopped():
     command = [sys.executable, "-c", CLI, "serve-env", "Snake-Text-v0", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
