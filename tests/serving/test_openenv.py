@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import subprocess
 import sys
@@ -20,7 +19,6 @@ pytest.importorskip("openenv", reason="pip install 'palaestra[openenv]'")
 
 from websockets.asyncio.client import connect  # noqa: E402
 
-from palaestra.core.errors import MissingExtraError  # noqa: E402
 from palaestra.serving.openenv import (  # noqa: E402
     EnvServer,
     PalaestraEnvClient,
@@ -258,12 +256,3 @@ def test_serve_env_command_serves_until_stopped():
         timeout=60,
     )
     assert bad.returncode == 2 and "unknown env id" in bad.stdout
-
-
-def test_a_missing_extra_is_named(monkeypatch):
-    from palaestra.core import registry
-
-    monkeypatch.setitem(registry.EXTRA_REQUIREMENTS, "openenv", ("no_such_module_for_this_test",))
-    monkeypatch.delitem(sys.modules, "palaestra.serving.openenv")
-    with pytest.raises(MissingExtraError, match=r"pip install 'palaestra\[openenv\]'"):
-        importlib.import_module("palaestra.serving.openenv")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 
 import gymnasium as gym
 import pytest
@@ -17,7 +15,6 @@ from transformers.utils import get_json_schema  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
 from palaestra.agents.llm.tiny_model import build_tiny_chat_model  # noqa: E402
-from palaestra.core.errors import MissingExtraError  # noqa: E402
 from palaestra.serving.trl import EnvRollout, environment_factory, seed_dataset  # noqa: E402
 
 
@@ -157,12 +154,3 @@ def test_two_grpo_steps_with_the_environment_factory(tiny_model, tmp_path):
     assert trainer.state.global_step == 2
     rewards = [entry for entry in trainer.state.log_history if "rewards/PalaestraToolEnv/mean" in entry]
     assert len(rewards) == 2  # the env's return is the reward TRL logged
-
-
-def test_a_missing_extra_is_named(monkeypatch):
-    from palaestra.core import registry
-
-    monkeypatch.setitem(registry.EXTRA_REQUIREMENTS, "trl", ("no_such_module_for_this_test",))
-    monkeypatch.delitem(sys.modules, "palaestra.serving.trl")
-    with pytest.raises(MissingExtraError, match=r"pip install 'palaestra\[trl\]'"):
-        importlib.import_module("palaestra.serving.trl")

@@ -4,8 +4,6 @@ test server on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 
 import gymnasium as gym
 import pytest
@@ -20,7 +18,6 @@ from palaestra.agents.llm.testserver import (  # noqa: E402
     action_example_responder,
     script_responder,
 )
-from palaestra.core.errors import MissingExtraError  # noqa: E402
 from palaestra.serving.verifiers import PalaestraEnv, load_environment  # noqa: E402
 
 SIZE = {"size": 8}  # seeds 0 and 1 last 3 and 2 turns with the example action
@@ -108,12 +105,3 @@ def test_load_environment_builds_the_taskset_of_the_seeds():
         load_environment("Nope-v0")
     with pytest.raises(ValueError, match="one task id per seed"):
         load_environment("Snake-Text-v0", seeds=[1, 2], task_ids=["a"])
-
-
-def test_a_missing_extra_is_named(monkeypatch):
-    from palaestra.core import registry
-
-    monkeypatch.setitem(registry.EXTRA_REQUIREMENTS, "verifiers", ("no_such_module_for_this_test",))
-    monkeypatch.delitem(sys.modules, "palaestra.serving.verifiers")
-    with pytest.raises(MissingExtraError, match=r"pip install 'palaestra\[verifiers\]'"):
-        importlib.import_module("palaestra.serving.verifiers")
