@@ -168,6 +168,7 @@ class PalaestraEnvironment(Environment[TextAction, TextObservation, EpisodeState
     def reset(
         self, seed: int | None = None, episode_id: str | None = None, **request: Any
     ) -> TextObservation:
+        self._state = EpisodeState()  # a reset that fails leaves no episode to step in
         unknown = sorted(set(request) - set(RESET_KEYS))
         if unknown:
             raise RequestError(

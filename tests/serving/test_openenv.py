@@ -118,26 +118,31 @@ def test_reset_takes_task_id_env_kwargs_and_shows_tools(server):
     assert resized.observation.text == local
 
 
+def wait_for_no_sessions(server, seconds: float = 10) -> None:
+    """Wait until the server has closed every session (it does so once their connections end)."""
+    deadline = time.monotonic() + seconds
+    while server.sessions.active_sessions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.sessions.active_sessions == 0
+
+
 def test_a_client_that_disconnects_mid_episode_has_its_env_closed(server):
+    wait_for_no_sessions(server)  # the earlier tests' sessions
+
     async def connect_and_vanish():
         socket = await connect(server.base_url.replace("http", "ws") + "/ws")
         await socket.send(json.dumps({"type": "reset", "data": {"seed": 1, "env_id": "Snake-Text-v0"}}))
         assert json.loads(await socket.recv())["type"] == "observation"
         await socket.send(json.dumps({"type": "step", "data": {"text": "up"}}))
         await socket.recv()
-        sessions = [env for env in server.sessions._sessions.values() if env is not None]
+        (session,) = server.sessions._sessions.values()  # openenv's session table: this one env
+        assert not session.closed
         socket.transport.abort()  # no close message: the connection just drops
-        return sessions
+        return session
 
-    before = server.sessions.active_sessions
-    envs = asyncio.run(connect_and_vanish())
-    assert len(envs) == before + 1
-    deadline = time.monotonic() + 10
-    while server.sessions.active_sessions > before and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.sessions.active_sessions == before
-    assert all(env.closed for env in envs if env not in server.sessions._sessions.values())
-    assert sum(env.closed for env in envs) == 1
+    session = asyncio.run(connect_and_vanish())
+    wait_for_no_sessions(server)
+    assert session.closed
 
 
 GARBAGE = [
@@ -173,14 +178,20 @@ def test_garbage_messages_get_clear_errors_and_the_session_goes_on(server):
             replies.append(json.loads(await socket.recv()))
             await socket.send(json.dumps({"type": "step", "data": {"text": "<think>hmm</think> up"}}))
             replies.append(json.loads(await socket.recv()))
-        return replies
+            # a reset that fails ends the episode before it: no step continues a half-reset world
+            await socket.send(json.dumps({"type": "reset", "data": {"env_id": "Snake-Text-v0", "seed": -1}}))
+            await socket.send(json.dumps({"type": "step", "data": {"text": "up"}}))
+            after = [json.loads(await socket.recv()) for _ in range(2)]
+        return replies, after
 
-    replies = asyncio.run(send_garbage())
+    replies, after = asyncio.run(send_garbage())
     for (_, expected), reply in zip(GARBAGE, replies):
         assert reply["type"] == "error"
         assert expected in json.dumps(reply), reply
     assert replies[-2]["type"] == replies[-1]["type"] == "observation"
     assert replies[-1]["data"]["observation"]["info"]["action_valid"] is True
+    assert [reply["type"] for reply in after] == ["error", "error"]
+    assert "send a reset first" in after[1]["data"]["message"]
 
 
 def post(url: str, payload: object) -> tuple[int, dict]:
