@@ -36,8 +36,6 @@ from datasets import Dataset  # noqa: E402
 
 from palaestra.core import info as keys  # noqa: E402
 
-DATASET_COLUMNS = ("seed", "task_id")  # the columns of a dataset row that ``reset`` reads
-
 
 def _observation_text(observation: Any) -> str:
     return observation["text"] if isinstance(observation, dict) else observation
