@@ -4,23 +4,23 @@
 #   docker build -f docker/serve-env.Dockerfile -t palaestra-serve-env .
 #   docker run --rm -p 127.0.0.1:8000:8000 palaestra-serve-env Snake-Text-v0 Sokoban-Text-v0
 #
-# Without a registry (an air-gapped engine), build on an image this engine already has and install
-# from wheels instead of an index (docs/integrations.md, "Docker"):
-#   pip download 'palaestra[openenv]' -d docker/wheels    (on a machine that reaches an index)
-#   docker build -f docker/serve-env.Dockerfile --build-arg BASE_IMAGE=local/python:3.11 \
-#       --build-arg PIP_NO_INDEX=1 --build-arg PIP_FIND_LINKS=/opt/wheels -t palaestra-serve-env .
+# Without a registry (an air-gapped engine), build on a base image made here and install from wheels
+# instead of an index (docs/integrations.md, "Docker"):
+#   docker/local-python-base.sh local/python:3-host             # this host's python3 as an image
+#   pip download '.[openenv]' setuptools -d docker/wheels      # from any index pip reaches
+#   docker build -f docker/serve-env.Dockerfile --build-arg BASE_IMAGE=local/python:3-host \
+#       --build-arg PIP_OPTIONS="--no-index --find-links /opt/wheels" -t palaestra-serve-env .
 ARG BASE_IMAGE=python:3.11-slim
 FROM ${BASE_IMAGE}
 
-ARG PIP_NO_INDEX=
-ARG PIP_FIND_LINKS=
+ARG PIP_OPTIONS=""
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 
 WORKDIR /opt/palaestra
 COPY docker/wheels/ /opt/wheels/
 COPY pyproject.toml README.md ./
 COPY palaestra/ ./palaestra/
-RUN python -m pip install --no-cache-dir ".[openenv]" \
+RUN python -m pip install --no-cache-dir ${PIP_OPTIONS} ".[openenv]" \
     && useradd --create-home --uid 10001 palaestra
 USER palaestra
 
