@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build a Python base image from this (Debian or Ubuntu) host's own python3, for Docker engines that
-# reach no registry: the interpreter, its standard library and pip, the shared libraries they (and
-# manylinux wheels) load, and the CA certificates; no other host file. Usage:
+# reach no registry: the interpreter, its standard library, its packages folder (pip and the other
+# Python packages the distribution installed), the shared libraries they and manylinux wheels load,
+# and the CA certificates; no other host file. Usage:
 #   docker/local-python-base.sh [IMAGE]          (default local/python:3-host)
 # then build serve-env on it: --build-arg BASE_IMAGE=IMAGE (docs/integrations.md, "Docker").
 set -eu
