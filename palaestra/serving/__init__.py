@@ -5,6 +5,9 @@ One module per integration, each behind its own extra, imported only when used:
     openenv     ``palaestra serve-env``: an OpenEnv server (HTTP and WebSocket) and its client   [openenv]
     trl         an ``environment_factory`` class and a ``rollout_func`` for TRL's GRPOTrainer     [trl]
     verifiers   ``load_environment(env_id)``: a verifiers multi-turn environment                 [verifiers]
+    verl        ``PalaestraAgentLoop``, verl's agent loop ``palaestra``, and its dataset writer    [verl]
+
+docs/integrations.md shows each in use.
 """
 
 from __future__ import annotations
