@@ -160,6 +160,37 @@ def serve_test_llm(
         _fail(error)
 
 
+@app.command("serve-env")
+def serve_env(
+    env_ids: list[str] = typer.Argument(..., help="Env ids to serve; a reset picks one with env_id."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (0.0.0.0 exposes it to the network)."),
+    port: int = typer.Option(8000, help="Port (0: any free port; the URL is printed)."),
+    env_kwarg: list[str] = typer.Option(None, "--env-kwarg", help=ENV_KWARG_HELP),
+    max_sessions: int = typer.Option(256, help="Sessions (one env each) open at once."),
+    session_timeout: float = typer.Option(600.0, help="Idle seconds before a session's env closes."),
+) -> None:
+    """Serve envs over OpenEnv's HTTP and WebSocket protocol (one env per session) until Ctrl-C."""
+    try:
+        from palaestra.serving.openenv import serve
+
+        kwargs = _env_kwargs(env_ids, env_kwarg)
+        serve(
+            env_ids,
+            host=host,
+            port=port,
+            env_kwargs={env_id: kwargs for env_id in env_ids},
+            max_sessions=max_sessions,
+            session_timeout=session_timeout,
+            announce=lambda url: print(url, flush=True),
+        )
+    except OSError as error:  # the port is taken or not ours to bind
+        _fail(UsageError(f"cannot serve on {host}:{port}: {error.strerror or error}"))
+    except (*USER_ERRORS, ValueError) as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        pass
+
+
 def _agent_options(given: dict, pairs: list[str] | None) -> dict:
     """The agent options the user set (unset ones are left to the backend's defaults)."""
     from palaestra.evaluation.evaluate import parse_key_values

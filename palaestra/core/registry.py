@@ -35,6 +35,10 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "scienceworld": ("scienceworld", "cmd:java"),
     "multiagent": ("pettingzoo",),
     "train": ("torch", "transformers", "peft"),
+    "openenv": ("openenv", "fastapi", "uvicorn", "websockets"),
+    "trl": ("trl", "transformers", "torch", "datasets"),
+    "verifiers": ("verifiers",),
+    "verl": ("verl", "cachetools", "uvicorn", "fastapi"),
 }
 # program -> the Debian package that installs it
 SYSTEM_PACKAGES = {"coqtop": "coq", "java": "default-jre-headless"}
