@@ -60,7 +60,11 @@ def test_no_container_outlives_its_sandbox(docker):
 
 
 def test_the_reply_channel_is_gone_once_the_worker_holds_it(docker):
-    result = run(f"import os; print(os.path.exists({CHANNEL_DIR + '/replies'!r}))", backend="docker")
+    # Gone by the time the worker has said it is ready, so before any cell of a session runs (a
+    # script starts with the setup, so it may run in the instant before: it is the worker's own
+    # process, which holds the channel open anyway).
+    with PythonSession("docker") as session:
+        result = session.run(f"import os; os.path.exists({CHANNEL_DIR + '/replies'!r})")
     assert result.stdout == "False\n", result
 
 
