@@ -9,16 +9,20 @@ Unknown sections and keys are errors naming the accepted ones. ``[objective] nam
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from palaestra.agents.train.objectives import ADVANTAGES, AGGREGATIONS
 from palaestra.agents.train.policy import LoraSettings, TinyPolicySpec
 from palaestra.core import env_entry
 from palaestra.core.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (the train extra installs it there)
+    import tomli as tomllib
 
 OBJECTIVES: dict[str, dict[str, Any]] = {
     "grpo": {"advantage": "std", "clip_low": 0.2, "clip_high": 0.2, "aggregation": "sequence"},
