@@ -196,14 +196,18 @@ def _file_key(path: Path) -> str:
     return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-@functools.lru_cache(maxsize=4)
 def load_webshop(folder: Path, goals: str) -> tuple[Shop, tuple[Goal, ...]]:
     """WebShop's products (with their search index) and goals in WebShop's order, read once, then
-    from the caches."""
-    product_file, attribute_file = _one_of(folder, PRODUCT_FILES), _one_of(folder, ATTRIBUTE_FILES)
-    files = [product_file, attribute_file]
+    from the caches (which a change of a file invalidates)."""
+    files = [_one_of(folder, PRODUCT_FILES), _one_of(folder, ATTRIBUTE_FILES)]
     if goals == "human":
         files.append(_one_of(folder, (HUMAN_GOALS_FILE,)))
+    return _load(goals, tuple(files), tuple(map(_file_key, files)))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(goals: str, files: tuple[Path, ...], keys: tuple[str, ...]) -> tuple[Shop, tuple[Goal, ...]]:
+    product_file, attribute_file = files[:2]
 
     def build() -> tuple[list[Product], list[Goal], ProductIndex]:
         attributes = _read_json(attribute_file)
@@ -220,7 +224,7 @@ def load_webshop(folder: Path, goals: str) -> tuple[Shop, tuple[Goal, ...]]:
         random.Random(SHUFFLE_SEED).shuffle(found)  # WebShop's fixed goal order
         return products, found, ProductIndex(products)
 
-    key = cache.digest(code_key(), Path(__file__).read_bytes(), goals, *map(_file_key, files))
+    key = cache.digest(code_key(), Path(__file__).read_bytes(), goals, *keys)
     products, found, index = cache.cached(f"webshop-data-{key}.pkl", build)
     return Shop(products, index), tuple(found)
 
