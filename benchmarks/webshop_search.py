@@ -9,7 +9,8 @@ All figures come from this one run, on this machine:
 - the catalogue's and the index's build times, and their load time from the disk cache;
 - ``WebShop-Text-v0`` steps/s with random clicks, against Gymnasium's CartPole-v1 stepped the same
   way (``env_speed.py``'s measurement), on one core;
-- the expert's success rate per preset, and how often the instruction's words alone find the target.
+- the expert's success rate per preset on test seeds, and how often the instruction's words alone
+  find the target.
 
     .venv/bin/python benchmarks/webshop_search.py
 
@@ -76,7 +77,7 @@ def expert_rates(difficulty: str, episodes: int) -> tuple[float, float, float]:
     """(success rate, share found by the instruction's words, steps an episode) of the expert."""
     import gymnasium as gym
 
-    env = gym.make("WebShop-Text-v0", difficulty=difficulty)
+    env = gym.make("WebShop-Text-v0", difficulty=difficulty, split="test")
     wins = first = steps = 0
     for seed in range(episodes):
         env.reset(seed=seed)
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  CartPole-v1 (baseline)  {baseline:,.0f} steps/s; WebShop-Text-v0 is {rate / baseline:.3f}x")
 
-    print("\nexpert, per preset:")
+    print("\nexpert, per preset, on test seeds:")
     for difficulty in ("easy", "medium", "hard"):
         success, found, steps = expert_rates(difficulty, args.episodes)
         print(
