@@ -73,12 +73,13 @@ def timed(function):
     return value, time.perf_counter() - started
 
 
-def expert_rates(difficulty: str, episodes: int) -> tuple[float, float, float]:
-    """(success rate, share found by the instruction's words, steps an episode) of the expert."""
+def expert_rates(difficulty: str, episodes: int) -> tuple[float, float, float, float]:
+    """(success rate, share found by the instruction's words, steps an episode, steps/s) of the expert."""
     import gymnasium as gym
 
     env = gym.make("WebShop-Text-v0", difficulty=difficulty, split="test")
     wins = first = steps = 0
+    started = time.perf_counter()
     for seed in range(episodes):
         env.reset(seed=seed)
         done = False
@@ -88,8 +89,9 @@ def expert_rates(difficulty: str, episodes: int) -> tuple[float, float, float]:
             done = terminated or truncated
         wins += info["success"]
         first += len(env.unwrapped.visit.searches) == 1
+    elapsed = time.perf_counter() - started
     env.close()
-    return wins / episodes, first / episodes, steps / episodes
+    return wins / episodes, first / episodes, steps / episodes, steps / elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,10 +145,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nexpert, per preset, on test seeds:")
     for difficulty in ("easy", "medium", "hard"):
-        success, found, steps = expert_rates(difficulty, args.episodes)
+        success, found, steps, speed = expert_rates(difficulty, args.episodes)
         print(
             f"  {difficulty:<6} success {success:6.1%}   target found by the instruction's words "
-            f"{found:6.1%}   {steps:.1f} steps an episode   ({args.episodes} episodes)"
+            f"{found:6.1%}   {steps:.1f} steps an episode   {speed:,.0f} steps/s with resets "
+            f"({args.episodes} episodes)"
         )
     if indexed_p50 > SEARCH_TARGET_S:
         print(f"\nmissed: search p50 {indexed_p50 * 1e3:.2f} ms > {SEARCH_TARGET_S * 1e3:.0f} ms")
