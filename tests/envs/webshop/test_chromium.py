@@ -66,10 +66,26 @@ def button(driver, css: str, text: str):
     return found[0]
 
 
+def click(driver, element) -> None:
+    """Click a button and wait until the page it posts to has loaded: a new document, whose window
+    lacks the mark set on the old one."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver.execute_script("window.palaestraOldPage = true")
+    element.click()
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.palaestraOldPage === undefined && document.readyState === 'complete'"
+        )
+    )
+
+
 def shown(driver) -> list[str]:
     return [element.text for element in driver.find_elements("css selector", ".el")]
 
 
+@pytest.mark.slow
 def test_a_purchase_by_hand(browser, shop):
     env = gym.make("WebShop-Text-v0")
     obs, _ = env.reset(seed=SEED)
@@ -77,27 +93,27 @@ def test_a_purchase_by_hand(browser, shop):
 
     browser.get(shop)
     browser.find_element("id", "seed_input").send_keys(str(SEED))
-    button(browser, "#start button", "Start shopping").click()
+    click(browser, button(browser, "#start button", "Start shopping"))
     assert shown(browser) == obs.split(SEP)  # the same instruction as the env's own seed
 
     browser.find_element("id", "search_input").send_keys(goal.request)
-    button(browser, "button.search", "Search").click()
+    click(browser, button(browser, "button.search", "Search"))
     obs, *_ = env.step(f"search[{goal.request}]")
     assert shown(browser) == obs.split(SEP)
     pages = 1
     while goal.asin not in [b.text for b in browser.find_elements("css selector", "button.product-link")]:
-        button(browser, "button.btn", "Next >").click()
+        click(browser, button(browser, "button.btn", "Next >"))
         env.step("click[next >]")
         pages += 1
     assert pages == 3 and len(goal.goal_options) == 2
-    button(browser, "button.product-link", goal.asin).click()
+    click(browser, button(browser, "button.product-link", goal.asin))
     env.step(f"click[{goal.asin}]")
     for value in goal.goal_options.values():
-        button(browser, "button.option", value).click()
+        click(browser, button(browser, "button.option", value))
         obs, *_ = env.step(f"click[{value}]")
         assert button(browser, "button.option", value).get_attribute("aria-pressed") == "true"
     assert shown(browser) == obs.split(SEP)
-    button(browser, "button.btn", "Buy Now").click()
+    click(browser, button(browser, "button.btn", "Buy Now"))
     obs, reward, terminated, *_ = env.step("click[buy now]")
 
     text = browser.find_element("tag name", "body").text
