@@ -392,6 +392,13 @@ def price_clause(price_upper: float | None) -> str:
     return "" if price_upper is None else f"{PRICE_CLAUSE_START}{price_upper:.2f} dollars"
 
 
+def _with_article(noun: str) -> str:
+    """``running shoes``, ``a phone case``, ``an office chair``."""
+    if noun.endswith("s"):
+        return noun
+    return f"{'an' if noun[0] in 'aeio' else 'a'} {noun}"
+
+
 _OPENINGS = ("i need", "i am looking for", "i want to buy", "find me", "i would like")
 
 
@@ -409,7 +416,7 @@ def draw_goal(rng: np.random.Generator, product: Product, attributes: int, optio
         names[i]: product.options[names[i]][int(rng.integers(len(product.options[names[i]])))] for i in chosen
     }
     opening = _OPENINGS[int(rng.integers(len(_OPENINGS)))]
-    text = f"{opening} {product.query}: {' and '.join(named)}"
+    text = f"{opening} {_with_article(product.query)} with {' and '.join(named)}"
     if goal_options:
         text += ", with " + ", and ".join(f"{name}: {value}" for name, value in goal_options.items())
     upper = price_ceiling(rng, product.price)

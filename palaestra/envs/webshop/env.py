@@ -165,7 +165,7 @@ class WebShopTextEnv(ShopEnv):
     beauty, electronics, furniture, grocery), each with a ``product_category`` path, a name, a
     description, features, attributes, options (size, color, scent, flavor...) and a price; it is
     seeded, so every machine has the same one, and cached on disk. Each episode's instruction is
-    written about one product ("i need running shoes: non slip and breathable mesh, with
+    written about one product ("i need running shoes with non slip and breathable mesh, with
     color: black, and size: 9, and price lower than 60.00 dollars").
 
     Spaces: text (``UnicodeText``, the contract's bounds). Observation: the page in WebShop's text
