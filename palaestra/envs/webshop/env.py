@@ -172,8 +172,9 @@ class WebShopTextEnv(ShopEnv):
     format, its visible pieces joined with `` [SEP] ``. Action: ``search[keywords]`` (where the page
     has a search box) or ``click[element]`` (what ``info["valid_actions"]`` lists); anything else is
     an invalid action. Reward: 0 until ``click[buy now]``, then WebShop's reward (``reward.py``),
-    which ends the episode. Score: that reward; success: a reward of 1. Splits: the test split's
-    instructions are about products that train instructions never target (one in five).
+    which ends the episode. Score: that reward; success: a reward of 1. Info: ``page`` (``search``,
+    ``results``, ``item`` or ``done``). Splits: the test split's instructions are about products
+    that train instructions never target (one in five).
 
     Difficulty: ``products`` (the catalogue's size: its first N products), ``attributes`` (how many
     attributes an instruction asks for) and ``options`` (how many of the product's options it names;
