@@ -118,3 +118,7 @@ def test_type_reward_levels():
     unrelated_path = dataclasses.replace(other, name="Lightweight Socks And Laces For Everything Else")
     # 1 of 7 words: over a tenth, under a fifth, and no query or category match
     assert type_reward(unrelated_path, GOAL) == 0.5
+    wordy = dataclasses.replace(
+        GOAL, name="Velora Non-Slip Breathable Running Shoes Lightweight Mesh Sole Grip Trail"
+    )
+    assert type_reward(dataclasses.replace(other, name="Mesh Socks"), wordy) == 0.1  # 1 of 11 words
