@@ -1,6 +1,7 @@
 """``palaestra shop serve``: the env's pages over real HTTP on 127.0.0.1, element for element, with
 hostile text escaped and bad requests refused."""
 
+import os
 import subprocess
 import sys
 import threading
@@ -130,11 +131,21 @@ def test_the_cli_serves_on_loopback():
         server.wait(timeout=10)
 
 
-def test_the_cli_refuses_other_ids():
+@pytest.mark.parametrize(
+    "env_id, said",
+    [
+        ("Snake-Text-v0", "no WebShop id"),
+        ("WebShop-v0", "set PALAESTRA_WEBSHOP_DIR"),
+        ("Nope-v0", "unknown env id"),
+    ],
+)
+def test_the_cli_refuses_other_ids_and_says_how_to_get_the_data(env_id, said):
+    environment = {k: v for k, v in os.environ.items() if k != "PALAESTRA_WEBSHOP_DIR"}
     result = subprocess.run(
-        [sys.executable, "-m", "palaestra", "shop", "serve", "--env", "Snake-Text-v0"],
+        [sys.executable, "-m", "palaestra", "shop", "serve", "--env", env_id],
         check=False,
         capture_output=True,
         text=True,
+        env=environment,
     )
-    assert result.returncode == 2 and "no WebShop id" in " ".join(result.stdout.split())
+    assert result.returncode == 2 and said in " ".join(result.stdout.split()), result.stdout + result.stderr
