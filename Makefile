@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 # multi-GB CUDA build, while this pin satisfies every extra's `torch>=` range.
 TORCH := torch==2.13.0
 # The extras whose code the test suite exercises.
-TEST_EXTRAS := test,llm,ray,multiagent,babyai,medical,bench,docker,scienceworld,search,train,openenv,trl,verifiers
+TEST_EXTRAS := test,llm,ray,multiagent,babyai,medical,bench,docker,scienceworld,search,train,openenv,trl,verifiers,web
 STAMP := $(VENV)/.installed
 
 .PHONY: bench test install system-packages clean

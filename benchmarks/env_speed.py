@@ -29,6 +29,7 @@ TARGETS = {  # steps/s on one core of the 2-core development machine (issue 2)
     "Snake-Vision-v0": 3_000,
 }
 MEMORY_ID, MEMORY_ENVS, MEMORY_TARGET_MB = "Snake-Text-v0", 1000, 100
+MORE_IDS = ("WebShop-Text-v0",)  # measured by default besides every Snake id
 
 
 def _actions(env: gym.Env, rng: np.random.Generator, info: dict) -> str:
@@ -118,12 +119,14 @@ def live_env_memory_mb(env_id: str, count: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ids", nargs="*", help="env ids (default: every Snake id)")
+    parser.add_argument(
+        "--ids", nargs="*", help=f"env ids (default: every Snake id and {', '.join(MORE_IDS)})"
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per measurement")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    ids = args.ids or [e.id for e in palaestra.registered_envs() if e.id.startswith("Snake")]
+    ids = args.ids or [e.id for e in palaestra.registered_envs() if e.id.startswith("Snake")] + list(MORE_IDS)
 
     baseline = cartpole_steps_per_second(args.seconds)
     table = Table(title=f"palaestra {palaestra.__version__}: env speed on one core")

@@ -512,5 +512,36 @@ def train(
     console.print(f"Run folder: {escape(str(folder))} (metrics.jsonl, metrics.png, checkpoints/)")
 
 
+shop_app = typer.Typer(help="WebShop's pages in a browser.", no_args_is_help=True)
+app.add_typer(shop_app, name="shop")
+
+
+@shop_app.command("serve")
+def shop_serve(
+    port: int = typer.Option(8000, help="Port on 127.0.0.1 (0: any free port)."),
+    env_id: str = typer.Option("WebShop-Text-v0", "--env", help="WebShop-Text-v0 or WebShop-v0."),
+    seed: int = typer.Option(0, help="The seed of the first visit started without one."),
+    env_kwarg: list[str] = typer.Option(None, help=ENV_KWARG_HELP),
+) -> None:
+    """Serve WebShop's pages on http://127.0.0.1:PORT, to shop by hand, until Ctrl-C."""
+    from palaestra.envs.webshop.server import shop_server
+
+    try:
+        _known_env(env_id)
+        if env_entry(env_id).family != "webshop":
+            raise UsageError(f"{env_id} is no WebShop id: use WebShop-Text-v0 or WebShop-v0")
+        server = shop_server(port, env_id, _env_kwargs([env_id], env_kwarg), seed)
+    except (*USER_ERRORS, OSError) as error:  # a bad argument, missing data, or the port is taken
+        _fail(error)
+    host, bound = server.server_address[:2]
+    print(f"http://{host}:{bound}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def main() -> None:
     app()

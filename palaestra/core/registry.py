@@ -29,7 +29,7 @@ EXTRA_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "coq": ("cmd:coqtop",),
     "medical": ("pandas",),
     "search": ("bm25s",),
-    "web": ("rapidfuzz",),
+    "web": ("rapidfuzz", "bm25s"),
     "babyai": ("minigrid",),
     "alfworld": ("alfworld", "textworld"),
     "scienceworld": ("scienceworld", "cmd:java"),
