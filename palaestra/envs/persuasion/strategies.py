@@ -85,7 +85,7 @@ STRATEGY_NAMES: tuple[str, ...] = tuple(s.name for s in STRATEGIES)
 _CUES: dict[str, str] = {
     "flattery trap": r"(?:you(?:'re| are)?|your)\b[^.!?]{0,40}\b(?:smart|clever|intelligent|wise|"
     r"knowledgeable|well[- ]read|brilliant|sharp|insightful|discerning|thoughtful|expert|expertise|"
-    r"insight|intelligence)\b|\bsomeone as \w+ as you\b|\bi admire\b",
+    r"insight|intelligence)\b|\bsomeone as [\w-]+ as you\b|\bi admire\b",
     "authority effect": r"\b(?:experts?|historians?|scholars?|professors?|researchers?|biographers?|"
     r"according to|official|archives?|authorit(?:y|ies|ative)|academics?|specialists?)\b",
     "conformity": r"\b(?:everyone|everybody|most people|the majority|widely (?:known|accepted|agreed)|"
