@@ -158,6 +158,12 @@ def counterpart_factories(counterparts: dict[str, str], options: dict[str, Any])
     }
 
 
+def _own_options(spec: str, options: dict[str, Any], counterparts: dict[str, AgentFactory]) -> dict[str, Any]:
+    """The options of the agent itself: a scripted agent takes none, so beside counterparts (LLMs, say)
+    the options are theirs alone."""
+    return {} if spec in SCRIPTED_AGENTS and counterparts else options
+
+
 def _checked_agent(
     spec: str,
     options: dict[str, Any],
@@ -237,7 +243,7 @@ def evaluate(
     options = dict(options or {})
     others = counterpart_factories(counterparts or {}, options)
     try:  # before the folder exists: a typo leaves no run
-        factory = _checked_agent(spec, options, backend, suite, others)
+        factory = _checked_agent(spec, _own_options(spec, options, others), backend, suite, others)
     except BaseException:
         for held in others.values():
             _close(held)
@@ -287,7 +293,7 @@ def resume(
         settings = RunSettings(**{**stored, **(setting_changes or {})})
         others = counterpart_factories(meta.get("counterparts", {}), options)
         try:
-            factory = _checked_agent(spec, options, backend, suite, others)
+            factory = _checked_agent(spec, _own_options(spec, options, others), backend, suite, others)
         except BaseException:
             for held in others.values():
                 _close(held)
