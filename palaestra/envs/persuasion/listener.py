@@ -165,11 +165,11 @@ def _names(name: str, sentence: str) -> bool:
 # -- the simulated listener's words -----------------------------------------------------------------
 _NOUNS = {
     "flattery trap": "the compliment",
-    "authority effect": "the authorities you cite",
+    "authority effect": "citing authorities",
     "fluency effect": "such a plain statement",
     "conformity": "what most people think",
     "information isolation": "the doubt you cast on my sources",
-    "argument quantity": "so many reasons",
+    "argument quantity": "a list of so many reasons",
     "argument quality": "that line of reasoning",
     "repetition effect": "hearing it again",
     "scarcity effect": "such a rare detail",
