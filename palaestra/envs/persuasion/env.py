@@ -65,7 +65,6 @@ class PersuasionEnv(MultiAgentTextEnv):
 
     roles = (PERSUADER, LISTENER)
     free_text_actions = True
-    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(
         self,

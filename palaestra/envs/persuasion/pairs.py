@@ -73,7 +73,8 @@ def _persuader_episode(record: EpisodeRecord, kwargs: dict[str, Any]) -> bool:
     except gym.error.Error:
         return False
     is_persuasion = entry == f"{PersuasionEnv.__module__}:{PersuasionEnv.__name__}"
-    return is_persuasion and record.finished and kwargs.get("role", PERSUADER) == PERSUADER and bool(record.trajectory)
+    persuader = kwargs.get("role", PERSUADER) == PERSUADER
+    return is_persuasion and persuader and record.finished and bool(record.trajectory)
 
 
 def _instructions(env_id: str, kwargs: dict[str, Any], record: EpisodeRecord) -> str:

@@ -52,7 +52,7 @@ def world_of(seed: int) -> World:
 
 @functools.lru_cache(maxsize=4)
 def questions_of(seed: int) -> dict[str, list[Question]]:
-    """Split name -> the questions of world ``seed`` in that split, in a fixed order."""
+    """Split name -> the questions of world ``seed`` in that split, in a fixed shuffled order."""
     world = world_of(seed)
     splits: dict[str, list[Question]] = {"train": [], "test": []}
     for (subject, relation), truth in sorted(world.facts.items()):
@@ -65,6 +65,8 @@ def questions_of(seed: int) -> dict[str, list[Question]]:
         task_id = f"{relation}-{subject}"
         question = Question(task_id, subject, relation, truth, target, _ask(world, subject, relation))
         splits["test" if subject % TEST_EVERY == 0 else "train"].append(question)
+    for questions in splits.values():  # shuffled once, so that any first N mix the relations
+        questions.sort(key=lambda q: zlib.crc32(f"{seed}:{q.task_id}".encode()))
     return splits
 
 
