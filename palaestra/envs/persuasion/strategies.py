@@ -169,6 +169,7 @@ def _canonical(label: str) -> str | None:
 
 def split_label(reply: str) -> tuple[list[str], str]:
     """``(stated strategies, message without the label)``: known names only, in order, no repeats.
+    A bracketed label is removed even when it names no known strategy; a bare one only when it does.
 
     >>> split_label("[strategy: Authority effect] Experts say so.")
     (['authority effect'], 'Experts say so.')
@@ -180,4 +181,7 @@ def split_label(reply: str) -> tuple[list[str], str]:
         return [], reply.strip()
     names = [_canonical(part) for part in re.split(r"[,;/+&]| and ", match.group(1))]
     stated = list(dict.fromkeys(name for name in names if name is not None))
+    bracketed = match.group(0).lstrip()[:1] in "[("
+    if not (stated or bracketed):  # "Strategy-wise, ..." opens a message; it is no label
+        return [], reply.strip()
     return stated, reply[match.end() :].strip()

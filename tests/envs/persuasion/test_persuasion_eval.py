@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from palaestra.evaluation import custom_suite, evaluate
+from palaestra.evaluation import custom_suite, evaluate, resume
 from palaestra.leaderboard import build_leaderboard
 
 ENV = {**os.environ, "COLUMNS": "200"}
@@ -63,3 +63,14 @@ def test_the_leaderboard_shows_both_roles(tmp_path):
     assert roles[("expert vs listener=expert", "Persuasion-Text-v0 listener")] == 1.0
     html = (tmp_path / "board" / "index.html").read_text()
     assert "Persuasion-Text-v0 persuader</th>" in html
+
+
+def test_a_resumed_run_plays_the_same_pair(tmp_path):
+    suite = custom_suite(["Persuasion-Text-v0"], 2, {"difficulty": "hard"})
+    evaluate(tmp_path / "run", suite, "expert", counterparts={"listener": "expert"}, show_progress=False)
+    episodes = tmp_path / "run" / "episodes.jsonl"
+    episodes.write_text(episodes.read_text().splitlines()[0] + "\n")  # as if killed after one episode
+    outcome = resume(tmp_path / "run", show_progress=False)
+    assert outcome.remaining == 0 and outcome.metrics.episodes == 2
+    records = [json.loads(line) for line in episodes.open()]
+    assert [r["role_scores"] for r in records] == [{"persuader": 0.0, "listener": 1.0}] * 2

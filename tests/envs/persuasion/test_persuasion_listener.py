@@ -46,6 +46,7 @@ def test_cues_are_read_from_the_words_not_from_a_bare_claim():
         ("[strategy: telepathy] Trust me.", [], "Trust me."),  # unknown: not recorded, still removed
         ("Experts agree. [strategy: authority effect]", [], "Experts agree. [strategy: authority effect]"),
         ("No label at all.", [], "No label at all."),
+        ("Strategy-wise, it is Velmora.", [], "Strategy-wise, it is Velmora."),  # words, not a label
     ],
 )
 def test_strategy_labels_are_read_leniently_and_never_required(reply, stated, message):
