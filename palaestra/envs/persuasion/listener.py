@@ -136,6 +136,10 @@ class ListenerMind:
             entities = [known[e] for e in named]
             folded = f" {words(sentence)} "
             kinds_said = {k for k in KIND_WORDS if f" {k} " in folded}
+            # "film" inside "film director" or "film studio" is no kind word of its own
+            kinds_said = {
+                k for k in kinds_said if not any(k != o and f" {k} " in f" {o} " for o in kinds_said)
+            }
             kinds_known = {e.subkind for e in entities if e.kind in ("person", "organization", "work")}
             years_known = {e.year for e in entities if e.kind != "country"}
             years_said = {int(y) for y in _YEAR.findall(sentence)}

@@ -74,3 +74,13 @@ def test_a_resumed_run_plays_the_same_pair(tmp_path):
     assert outcome.remaining == 0 and outcome.metrics.episodes == 2
     records = [json.loads(line) for line in episodes.open()]
     assert [r["role_scores"] for r in records] == [{"persuader": 0.0, "listener": 1.0}] * 2
+
+
+def test_the_listener_can_be_the_evaluated_agent_against_a_persuader_spec(tmp_path):
+    suite = custom_suite(["Persuasion-Text-v0"], 2, {"role": "listener", "difficulty": "hard"})
+    outcome = evaluate(
+        tmp_path / "run", suite, "expert", counterparts={"persuader": "expert"}, show_progress=False
+    )
+    records = [json.loads(line) for line in (tmp_path / "run" / "episodes.jsonl").open()]
+    assert [(r["success"], r["score"]) for r in records] == [(True, 1.0)] * 2  # the listener's own
+    assert outcome.metrics.envs["Persuasion-Text-v0"].role_scores == {"listener": 1.0, "persuader": 0.0}

@@ -91,6 +91,18 @@ def test_facts_that_agree_with_what_the_listener_knows_are_no_contradiction():
     assert mind.contradictions(f"In {subject.year + 1} the city grew.") == ()  # names no known entity
 
 
+def test_a_kind_word_inside_a_longer_one_is_not_read_on_its_own():
+    director = next(
+        q
+        for q in questions_of(WORLD)["train"]
+        if q.relation == "born_in" and entity(WORLD, q.subject).subkind == "film director"
+    )
+    name = entity(WORLD, director.subject).name
+    mind = ListenerMind(persona(), director, WORLD)
+    assert mind.contradictions(f"{name}, the film director, ...") == ()  # not "film", a work
+    assert mind.contradictions(f"{name}, the film studio, ...") == (director.subject,)
+
+
 def test_personas_and_replies_are_deterministic_per_seed():
     import numpy as np
 
