@@ -158,10 +158,11 @@ def counterpart_factories(counterparts: dict[str, str], options: dict[str, Any])
     }
 
 
-def _own_options(spec: str, options: dict[str, Any], counterparts: dict[str, AgentFactory]) -> dict[str, Any]:
-    """The options of the agent itself: a scripted agent takes none, so beside counterparts (LLMs, say)
-    the options are theirs alone."""
-    return {} if spec in SCRIPTED_AGENTS and counterparts else options
+def _own_options(spec: str, options: dict[str, Any], counterparts: dict[str, str]) -> dict[str, Any]:
+    """The options of the agent itself: a scripted agent takes none, so beside an LLM counterpart the
+    options are the counterpart's alone (with no one to take them, the scripted agent refuses them)."""
+    for_others = any(other not in SCRIPTED_AGENTS for other in counterparts.values())
+    return {} if spec in SCRIPTED_AGENTS and for_others else options
 
 
 def _checked_agent(
@@ -243,7 +244,9 @@ def evaluate(
     options = dict(options or {})
     others = counterpart_factories(counterparts or {}, options)
     try:  # before the folder exists: a typo leaves no run
-        factory = _checked_agent(spec, _own_options(spec, options, others), backend, suite, others)
+        factory = _checked_agent(
+            spec, _own_options(spec, options, counterparts or {}), backend, suite, others
+        )
     except BaseException:
         for held in others.values():
             _close(held)
@@ -291,9 +294,10 @@ def resume(
         options = _resume_options(meta, dict(options or {}))
         stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
         settings = RunSettings(**{**stored, **(setting_changes or {})})
-        others = counterpart_factories(meta.get("counterparts", {}), options)
+        counterparts = meta.get("counterparts", {})
+        others = counterpart_factories(counterparts, options)
         try:
-            factory = _checked_agent(spec, _own_options(spec, options, others), backend, suite, others)
+            factory = _checked_agent(spec, _own_options(spec, options, counterparts), backend, suite, others)
         except BaseException:
             for held in others.values():
                 _close(held)

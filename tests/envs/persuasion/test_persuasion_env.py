@@ -176,7 +176,11 @@ def test_counterparts_for_roles_an_env_lacks_are_refused_before_the_run(tmp_path
     snake = custom_suite(["Snake-Text-v0"], 1, {})
     with pytest.raises(UsageError, match="has one role"):
         evaluate(tmp_path / "b", snake, "expert", counterparts={"listener": "random"}, show_progress=False)
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    with pytest.raises(UsageError, match="the expert agent takes no options"):  # no one takes them
+        evaluate(
+            tmp_path / "c", suite, "expert", options={"temperature": 0.5}, counterparts={"listener": "expert"}
+        )
+    assert not any((tmp_path / name).exists() for name in "abc")
 
 
 def test_a_learning_listener_faces_the_expert_persuader():
