@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from palaestra.core import ActionError
@@ -294,7 +295,7 @@ class PersuasionEnv(MultiAgentTextEnv):
 class _Seated:
     """A counterpart the env plays itself: ``reply(message, final)`` answers the other role's last message."""
 
-    def __init__(self, env: PersuasionEnv, reply):
+    def __init__(self, env: PersuasionEnv, reply: Callable[[str, bool], str]):
         self.env, self._reply = env, reply
 
     def reset(self, instructions: str) -> None:

@@ -33,6 +33,7 @@ from palaestra.envs.persuasion.strategies import STRATEGY_NAMES, detect_strategi
 REPEAT_DECAY = 0.5  # a strategy's gain halves with each earlier message that used it
 DILUTION_FREE = 2  # strategies a message may show before its push is diluted
 ANSWER_THRESHOLD = 0.5  # the final answer is the target above this belief
+MOVED_PUSH = 0.1  # a push from which the listener's reply says it was moved
 STANCE_RANGE = (0.6, 0.95)
 FAVOURITE_RANGE = (0.2, 0.4)  # susceptibility to the persona's two favourite strategies
 OTHER_RANGE = (0.0, 0.08)  # and to the others
@@ -238,10 +239,11 @@ _FINAL = ("{answer}", "{answer}.", "My answer: {answer}.", "Final answer: {answe
 
 
 class SimulatedListener:
-    """The built-in listener counterpart of a ``PersuasionEnv`` episode (see the module docstring).
+    """The built-in listener of a ``PersuasionEnv`` episode (see the module docstring), which the env
+    seats as the listener's counterpart.
 
-    It reads the persuader's last message from the env, moves its ``ListenerMind`` and answers; its
-    wording is drawn from a generator seeded per episode, so the same seed gives the same replies.
+    ``reply`` hears the persuader's message, moves its ``ListenerMind`` and answers; its wording is
+    drawn from a generator seeded per episode, so the same seed gives the same replies.
     """
 
     def __init__(self, question: Question, persona: Persona, world_seed: int, reply_seed: int):
@@ -249,9 +251,6 @@ class SimulatedListener:
         self.rng = np.random.default_rng(reply_seed)
         self.world_seed = world_seed
         self.reactions: list[Reaction] = []
-
-    def reset(self, instructions: str) -> None:
-        """The instructions are the LLM listener's; the simulated one knows its question already."""
 
     def reply(self, message: str, final: bool) -> str:
         """Hear ``message``; the reply (the short answer when ``final``)."""
@@ -268,9 +267,8 @@ class SimulatedListener:
         if not reaction.mentions_target:
             parts.append(self._pick(_NO_TARGET))
         elif reaction.strongest is not None:
-            gain = reaction.push
             noun = _NOUNS[reaction.strongest]
-            line = self._pick(_MOVED if gain >= 0.1 else _UNMOVED).format(noun=noun)
+            line = self._pick(_MOVED if reaction.push >= MOVED_PUSH else _UNMOVED).format(noun=noun)
             parts.append(line[0].upper() + line[1:])
         for known in dict.fromkeys(reaction.contradicted):
             parts.append(self._pick(_CONTRADICTION).format(fact=describe(world_of(self.world_seed), known)))
