@@ -265,6 +265,11 @@ def eval_agent(
     request_timeout: float = typer.Option(None, help="LLM: seconds per request."),
     max_retries: int = typer.Option(None, help="LLM: client retries per request."),
     agent_option: list[str] = typer.Option(None, help="Any agent option as KEY=VALUE (repeatable)."),
+    counterpart: list[str] = typer.Option(
+        None,
+        help="Multi-agent envs: ROLE=SPEC, an agent playing another role (repeatable), e.g. "
+        "listener=openai:MODEL; LLM specs take the agent's options.",
+    ),
 ) -> None:
     """Evaluate an agent on a suite or on env ids; records go to a resumable run folder."""
     from palaestra.evaluation import RunSettings, custom_suite, default_run_dir, evaluate
@@ -301,7 +306,12 @@ def eval_agent(
             chosen = _load_suite(suite)
         elif env:
             chosen = custom_suite(list(env), episodes, _env_kwargs(list(env), env_kwarg))
+        counterparts = _counterparts(counterpart)
         if resume is not None:
+            if counterparts:
+                raise UsageError(
+                    "a resumed run keeps the counterparts in its meta.json: leave out --counterpart"
+                )
             outcome = resume_run(
                 resume, suite=chosen, spec=agent, options=options, setting_changes=changes, **where
             )
@@ -311,7 +321,14 @@ def eval_agent(
             run_dir = out or default_run_dir(chosen.id, label or agent)
             settings = RunSettings(**changes)
             outcome = evaluate(
-                run_dir, chosen, agent, options=options, label=label, settings=settings, **where
+                run_dir,
+                chosen,
+                agent,
+                options=options,
+                label=label,
+                settings=settings,
+                counterparts=counterparts,
+                **where,
             )
     except USER_ERRORS as error:
         _fail(error)
@@ -329,6 +346,19 @@ def eval_agent(
             f"[red]error:[/] every episode failed; the last error: {escape(outcome.failure)}", soft_wrap=True
         )
         raise typer.Exit(1)
+
+
+def _counterparts(pairs: list[str] | None) -> dict[str, str]:
+    """The ``--counterpart ROLE=SPEC`` values as role -> spec."""
+    counterparts: dict[str, str] = {}
+    for pair in pairs or []:
+        role, sep, spec = pair.partition("=")
+        if not sep or not role.strip() or not spec.strip():
+            raise UsageError(f"counterpart {pair!r} is not ROLE=SPEC (e.g. listener=openai:MODEL)")
+        if role.strip() in counterparts:
+            raise UsageError(f"two counterparts for role {role.strip()!r}")
+        counterparts[role.strip()] = spec.strip()
+    return counterparts
 
 
 @app.command()
@@ -541,6 +571,21 @@ def shop_serve(
         pass
     finally:
         server.server_close()
+
+
+@app.command("persuasion-pairs")
+def persuasion_pairs(
+    run_dirs: list[str] = typer.Argument(..., help="Run folders of Persuasion-Text-v0 episodes."),
+    out: str = typer.Option(..., help="The JSONL file to write (TRL's conversational preference format)."),
+) -> None:
+    """Export DPO preference pairs: successful against failed persuasions of the same question."""
+    from palaestra.envs.persuasion.pairs import write_preference_pairs
+
+    try:
+        count = write_preference_pairs(run_dirs, out)
+    except USER_ERRORS as error:
+        _fail(error)
+    console.print(f"Wrote {count} preference pair(s) to {escape(out)}")
 
 
 def main() -> None:

@@ -61,7 +61,14 @@ class MultiAgentTextEnv(TextEnv):
         self.role = self.roles[0] if role is None else role
         if self.role not in self.roles:
             raise ValueError(f"role must be one of {self.roles}, got {role!r}")
-        counterparts = dict(counterparts or {})
+        self.seat(counterparts or {})
+        self.last_rewards: dict[str, float] = {}
+        self._seated: dict[str, Counterpart] = {}
+
+    def seat(self, counterparts: Mapping[str, Counterpart]) -> None:
+        """Replace the counterparts (as ``counterparts=`` gives them), from the next reset on: how an
+        evaluation seats agents it builds for an env already made."""
+        counterparts = dict(counterparts)
         unknown = sorted(set(counterparts) - (set(self.roles) - {self.role}))
         if unknown:
             raise ValueError(
@@ -71,8 +78,6 @@ class MultiAgentTextEnv(TextEnv):
             if not isinstance(counterpart, Counterpart):
                 raise TypeError(f"the counterpart of {name!r} needs reset(instructions) and act(observation)")
         self.counterparts = counterparts
-        self.last_rewards: dict[str, float] = {}
-        self._seated: dict[str, Counterpart] = {}
 
     # -- the subclass's part ------------------------------------------------------------------
     def acting_role(self) -> str:

@@ -7,6 +7,7 @@ from palaestra.envs import (  # noqa: F401
     formal,
     household,
     medical,
+    persuasion,
     scienceworld,
     webshop,
 )

@@ -23,11 +23,11 @@ from typing import Any
 import gymnasium as gym
 from rich.console import Console
 
-from palaestra.agents.registry import AgentFactory, agent_factory, check_agent_spec
+from palaestra.agents.registry import SCRIPTED_AGENTS, AgentFactory, agent_factory, check_agent_spec
 from palaestra.core.errors import MissingExtraError, UsageError
 from palaestra.core.metrics import RunMetrics, run_metrics
 from palaestra.evaluation.progress import RunProgress
-from palaestra.evaluation.runner import RunSettings, run_local
+from palaestra.evaluation.runner import RunSettings, run_local, seat_counterparts
 from palaestra.evaluation.store import ResultStore, RunDirError
 from palaestra.evaluation.suites import Suite, pending
 
@@ -111,10 +111,18 @@ def default_run_dir(suite_id: str, label: str, root: str | Path = "runs") -> Pat
 
 
 def run_meta(
-    suite: Suite, spec: str, options: dict[str, Any], label: str, settings: RunSettings, backend: str
+    suite: Suite,
+    spec: str,
+    options: dict[str, Any],
+    label: str,
+    settings: RunSettings,
+    backend: str,
+    counterparts: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``meta.json`` of a new run."""
+    """The ``meta.json`` of a new run (``counterparts``, role -> spec, only where given)."""
+    extra = {"counterparts": dict(counterparts)} if counterparts else {}
     return {
+        **extra,
         "suite": suite.to_json(),
         "agent": {
             "spec": spec,
@@ -141,11 +149,35 @@ def _resume_options(meta: dict[str, Any], given: dict[str, Any]) -> dict[str, An
     return options
 
 
-def _checked_agent(spec: str, options: dict[str, Any], backend: str, suite: Suite) -> AgentFactory | None:
+def counterpart_factories(counterparts: dict[str, str], options: dict[str, Any]) -> dict[str, AgentFactory]:
+    """Role -> the factory of the agent spec that plays it; LLM specs take the agent's ``options``
+    (the scripted ``random`` and ``expert`` take none)."""
+    return {
+        role: agent_factory(spec, **({} if spec in SCRIPTED_AGENTS else options))
+        for role, spec in sorted(counterparts.items())
+    }
+
+
+def _own_options(spec: str, options: dict[str, Any], counterparts: dict[str, str]) -> dict[str, Any]:
+    """The options of the agent itself: a scripted agent takes none, so beside an LLM counterpart the
+    options are the counterpart's alone (with no one to take them, the scripted agent refuses them)."""
+    for_others = any(other not in SCRIPTED_AGENTS for other in counterparts.values())
+    return {} if spec in SCRIPTED_AGENTS and for_others else options
+
+
+def _checked_agent(
+    spec: str,
+    options: dict[str, Any],
+    backend: str,
+    suite: Suite,
+    counterparts: dict[str, AgentFactory] | None = None,
+) -> AgentFactory | None:
     """The agent factory for this process, checked against the suite's envs (``_preflight``), or for
     Ray (whose workers build their own) ``None`` once the spec's prefix is known to be registered."""
     if backend not in BACKENDS:
         raise UsageError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "ray" and counterparts:
+        raise UsageError("counterparts are played with the asyncio backend, not ray")
     if backend == "ray":
         from palaestra.evaluation.ray_backend import import_ray
 
@@ -157,20 +189,24 @@ def _checked_agent(spec: str, options: dict[str, Any], backend: str, suite: Suit
         return None
     factory = agent_factory(spec, **options)
     try:
-        _preflight(factory, suite)
+        _preflight(factory, suite, counterparts or {})
     except BaseException:
         _close(factory)
         raise
     return factory
 
 
-def _preflight(factory: AgentFactory, suite: Suite) -> None:
+def _preflight(factory: AgentFactory, suite: Suite, counterparts: dict[str, AgentFactory]) -> None:
     """Fail before the run on what would fail every episode: an agent that cannot play one of the
-    suite's envs (a text-only model on images), or a backend that cannot answer (``preflight``)."""
+    suite's envs (a text-only model on images), counterparts for roles an env does not have, or a
+    backend that cannot answer (``preflight``)."""
     for suite_env in suite.envs:
         env = gym.make(suite_env.env_id, **suite_env.kwargs)
         try:
             factory(env, seed=suite_env.seeds[0])
+            if counterparts:
+                seated = {role: make(env, seed=suite_env.seeds[0]) for role, make in counterparts.items()}
+                seat_counterparts(env, seated)
         finally:
             env.close()
     preflight = getattr(factory, "preflight", None)
@@ -197,16 +233,32 @@ def evaluate(
     ray_address: str | None = None,
     show_progress: bool = True,
     console: Console | None = None,
+    counterparts: dict[str, str] | None = None,
 ) -> RunOutcome:
     """Evaluate agent ``spec`` on ``suite`` in a new run folder ``run_dir`` and return its metrics.
 
     ``options`` go to the agent factory; ``label`` names the agent on leaderboards (default: the spec).
+    ``counterparts`` (role -> agent spec) play the other roles of multi-agent envs, against ``spec``.
     Ctrl-C ends the call with ``interrupted``; ``resume`` finishes the run.
     """
     options = dict(options or {})
-    factory = _checked_agent(spec, options, backend, suite)  # before the folder exists: a typo leaves no run
-    store = ResultStore.create(run_dir, run_meta(suite, spec, options, label or spec, settings, backend))
-    return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
+    others = counterpart_factories(counterparts or {}, options)
+    try:  # before the folder exists: a typo leaves no run
+        factory = _checked_agent(
+            spec, _own_options(spec, options, counterparts or {}), backend, suite, others
+        )
+    except BaseException:
+        for held in others.values():
+            _close(held)
+        raise
+    label = label or " vs ".join(
+        [spec, *(f"{role}={other}" for role, other in sorted((counterparts or {}).items()))]
+    )
+    meta = run_meta(suite, spec, options, label, settings, backend, counterparts)
+    store = ResultStore.create(run_dir, meta)
+    return _play(
+        store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console, others
+    )
 
 
 def resume(
@@ -242,12 +294,21 @@ def resume(
         options = _resume_options(meta, dict(options or {}))
         stored = {k: v for k, v in meta["settings"].items() if k in RunSettings.__dataclass_fields__}
         settings = RunSettings(**{**stored, **(setting_changes or {})})
-        factory = _checked_agent(spec, options, backend, suite)
+        counterparts = meta.get("counterparts", {})
+        others = counterpart_factories(counterparts, options)
+        try:
+            factory = _checked_agent(spec, _own_options(spec, options, counterparts), backend, suite, others)
+        except BaseException:
+            for held in others.values():
+                _close(held)
+            raise
     except BaseException:
         store.close()
         raise
     store.write_meta({**meta, "resumed_at": [*meta.get("resumed_at", []), _now()]})
-    return _play(store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console)
+    return _play(
+        store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console, others
+    )
 
 
 def _play(
@@ -261,8 +322,9 @@ def _play(
     ray_address: str | None,
     show_progress: bool,
     console: Console | None,
+    counterparts: dict[str, AgentFactory],
 ) -> RunOutcome:
-    """Play the suite's episodes that ``store`` has not finished; close the store and the factory."""
+    """Play the suite's episodes that ``store`` has not finished; close the store and the factories."""
     with store:
         tasks = pending(suite.tasks(), store.records())
         interrupted = False
@@ -296,13 +358,20 @@ def _play(
                 elif tasks:
                     asyncio.run(
                         run_local(
-                            tasks, factory, settings, write, suite_id=suite.id, suite_version=suite.version
+                            tasks,
+                            factory,
+                            settings,
+                            write,
+                            suite_id=suite.id,
+                            suite_version=suite.version,
+                            counterparts=counterparts,
                         )
                     )
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            _close(factory)
+            for held in (factory, *counterparts.values()):
+                _close(held)
         records = store.records()
     remaining = len(pending(suite.tasks(), records))
     metrics = run_metrics(records, suite.families) if records else None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,10 +35,26 @@ import gymnasium as gym
 from palaestra.agents.base import AgentError
 from palaestra.agents.registry import AgentFactory
 from palaestra.core import info as keys
+from palaestra.core.errors import UsageError
+from palaestra.core.multiagent import MultiAgentTextEnv
 from palaestra.core.records import EpisodeRecord, StepRecord
 from palaestra.evaluation.suites import EpisodeTask
 
 CLOSE_GRACE = 10.0  # seconds a hung env call gets to return once its env is closed
+Counterparts = Mapping[str, AgentFactory] | None  # role -> the factory of the agent playing it
+
+
+def seat_counterparts(env: gym.Env, counterparts: Mapping[str, Any]) -> None:
+    """Seat agents in the other roles of a multi-agent env (``MultiAgentTextEnv.seat``)."""
+    base = env.unwrapped
+    if not isinstance(base, MultiAgentTextEnv):
+        raise UsageError(
+            f"{env.spec.id if env.spec else type(base).__name__} has one role: it takes no counterparts"
+        )
+    try:
+        base.seat(counterparts)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -175,12 +191,14 @@ class _EnvCalls:
 
 
 def _open_episode(
-    task: EpisodeTask, calls: _EnvCalls, factory: AgentFactory
+    task: EpisodeTask, calls: _EnvCalls, factory: AgentFactory, counterparts: Counterparts
 ) -> tuple[Any, Any, dict[str, Any]]:
     env = calls.env = gym.make(task.env_id, **task.kwargs)
     if calls.closed:  # the episode gave up on this call while the env was being made
         env.close()
         raise EnvFailure("the env was made after its episode had ended")
+    if counterparts:
+        seat_counterparts(env, {role: make(env, seed=task.seed) for role, make in counterparts.items()})
     options = None if task.task_id is None else {"task_id": task.task_id}
     try:
         observation, info = env.reset(seed=task.seed, options=options)
@@ -190,10 +208,15 @@ def _open_episode(
 
 
 async def _play_once(
-    task: EpisodeTask, factory: AgentFactory, settings: RunSettings, calls: _EnvCalls, episode: _Episode
+    task: EpisodeTask,
+    factory: AgentFactory,
+    settings: RunSettings,
+    calls: _EnvCalls,
+    episode: _Episode,
+    counterparts: Counterparts,
 ) -> None:
     try:
-        agent, observation, info = await calls(_open_episode, task, calls, factory)
+        agent, observation, info = await calls(_open_episode, task, calls, factory, counterparts)
         episode.agent, episode.info = agent, info
         agent.reset(info[keys.INSTRUCTIONS])
         while True:
@@ -221,15 +244,18 @@ async def play_episode(
     *,
     suite_id: str,
     suite_version: str,
+    counterparts: Counterparts = None,
 ) -> EpisodeRecord:
-    """Play one episode and return its record; failures are recorded in ``error``, never raised."""
+    """Play one episode and return its record; failures are recorded in ``error``, never raised.
+
+    ``counterparts`` (role -> agent factory) play the other roles of a multi-agent env."""
     started = time.monotonic()
     for attempt in range(settings.max_retries + 1):
         episode = _Episode()
         error: str | None = None
         try:
             await asyncio.wait_for(
-                _play_once(task, factory, settings, _EnvCalls(executor, settings), episode),
+                _play_once(task, factory, settings, _EnvCalls(executor, settings), episode, counterparts),
                 settings.episode_timeout,
             )
         except (
@@ -304,8 +330,9 @@ async def run_local(
     *,
     suite_id: str,
     suite_version: str,
+    counterparts: Counterparts = None,
 ) -> None:
-    """Run ``tasks`` in this process: the asyncio backend."""
+    """Run ``tasks`` in this process: the asyncio backend (``counterparts`` as in ``play_episode``)."""
     # Env steps are mostly CPU work under the GIL: more threads than cores (plus a few for envs that
     # wait on a subprocess) only add hand-off latency when many episodes step at once.
     threads = min(settings.concurrency, (os.cpu_count() or 1) + 4)
@@ -314,7 +341,13 @@ async def run_local(
 
         async def play(task: EpisodeTask) -> EpisodeRecord:
             return await play_episode(
-                task, factory, settings, executor, suite_id=suite_id, suite_version=suite_version
+                task,
+                factory,
+                settings,
+                executor,
+                suite_id=suite_id,
+                suite_version=suite_version,
+                counterparts=counterparts,
             )
 
         await run_episodes(tasks, play, write, settings.concurrency)

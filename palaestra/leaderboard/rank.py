@@ -1,14 +1,15 @@
 """Boards: runs grouped by suite id and version, ranked, and their tables as plain text.
 
 Only runs of the same suite version share a board, ranked by the suite's mean normalized score; each
-table has a column per family with its 95% interval.
+table has a column per family with its 95% interval, and a column per role of each multi-agent env
+with that role's mean score (a persuader and its listener, say).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from palaestra.core.metrics import interval_text
+from palaestra.core.metrics import interval_text, points_text
 from palaestra.leaderboard.load import RunEntry
 
 
@@ -28,6 +29,29 @@ class Board:
     @property
     def env_ids(self) -> list[str]:
         return sorted({env_id for run in self.runs for env_id in run.families})
+
+    @property
+    def roles(self) -> list[tuple[str, str]]:
+        """(env id, role) of every multi-agent env's role some run has a score for."""
+        return sorted(
+            {
+                (env_id, role)
+                for run in self.runs
+                for env_id, m in run.metrics.envs.items()
+                for role in m.role_scores
+            }
+        )
+
+
+def role_header(env_id: str, role: str) -> str:
+    """The column of one role's mean score on a multi-agent env."""
+    return f"{env_id} {role}"
+
+
+def role_score(run: RunEntry, env_id: str, role: str) -> float | None:
+    """``run``'s mean score in ``role`` on ``env_id``, or ``None`` where it has none."""
+    metrics = run.metrics.envs.get(env_id)
+    return None if metrics is None else metrics.role_scores.get(role)
 
 
 def group_boards(runs: list[RunEntry]) -> list[Board]:
@@ -58,6 +82,7 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
         "agent",
         "score [95% CI]",
         *board.families,
+        *(role_header(env_id, role) for env_id, role in board.roles),
         "success",
         "episodes",
         "errors",
@@ -75,6 +100,7 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
                 run.label,
                 interval_text(run.metrics.suite),
                 *family_cells,
+                *_role_cells(board, run),
                 f"{run.success_rate:.0%}",
                 _episodes_text(run),
                 str(run.metrics.errors),
@@ -82,3 +108,8 @@ def table_rows(board: Board) -> tuple[list[str], list[list[str]]]:
             ]
         )
     return header, rows
+
+
+def _role_cells(board: Board, run: RunEntry) -> list[str]:
+    scores = (role_score(run, env_id, role) for env_id, role in board.roles)
+    return ["-" if score is None else points_text(score) for score in scores]

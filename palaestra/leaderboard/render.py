@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from palaestra.core.metrics import Interval, interval_text, points_text
-from palaestra.leaderboard.rank import Board, table_rows
+from palaestra.leaderboard.rank import Board, role_header, role_score, table_rows
 
 # The characters that start inline Markdown (emphasis, code, links, images, tables, strikethrough).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()!|~])")
@@ -78,7 +78,8 @@ CSV_COLUMNS = [
 
 
 def render_csv(boards: list[Board]) -> str:
-    """One row per run and scope: the suite, each family, each env (long format, for analysis)."""
+    """One row per run and scope: the suite, each family, each role of a multi-agent env, each env
+    (long format, for analysis)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -97,6 +98,11 @@ def render_csv(boards: list[Board]) -> str:
                 *(
                     {"scope": "family", "name": family, **_score_cells(interval)}
                     for family, interval in m.families.items()
+                ),
+                *(
+                    {"scope": "role", "name": role_header(env_id, role), "score": score}
+                    for env_id, e in m.envs.items()
+                    for role, score in e.role_scores.items()
                 ),
                 *(
                     {
@@ -187,9 +193,27 @@ def _interval_cell(interval: Interval | None) -> str:
     )
 
 
+def _score_cell(score: float | None) -> str:
+    if score is None:
+        return '<td data-sort="-1">-</td>'
+    return f'<td data-sort="{score:.6f}">{points_text(score)}</td>'
+
+
 def _html_table(board: Board, index: int) -> str:
     families = board.families
-    headers = ["Rank", "Agent", "Score", *families, "Success", "Episodes", "Errors", "Tokens/ep", "Run"]
+    roles = [role_header(env_id, role) for env_id, role in board.roles]
+    headers = [
+        "Rank",
+        "Agent",
+        "Score",
+        *families,
+        *roles,
+        "Success",
+        "Episodes",
+        "Errors",
+        "Tokens/ep",
+        "Run",
+    ]
     text_columns = ("Agent", "Run")
     head = "".join(
         f'<th scope="col" class="{"agent" if h in text_columns else "number"}">{_e(h)}</th>' for h in headers
@@ -203,6 +227,7 @@ def _html_table(board: Board, index: int) -> str:
             f'<td class="agent" data-sort="{_e(run.label)}" title="{_e(run.spec)}">{_e(run.label)}</td>',
             _interval_cell(m.suite),
             *(_interval_cell(m.families.get(f)) for f in families),
+            *(_score_cell(role_score(run, env_id, role)) for env_id, role in board.roles),
             f'<td data-sort="{run.success_rate:.6f}">{run.success_rate:.0%}</td>',
             f'<td data-sort="{run.episodes_done}">{run.episodes_done}/{run.total_episodes}{partial}</td>',
             f'<td data-sort="{m.errors}">{m.errors}</td>',
