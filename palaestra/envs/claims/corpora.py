@@ -14,8 +14,8 @@ import threading
 import unicodedata
 from pathlib import Path
 
+from palaestra.core import cache
 from palaestra.core.errors import UsageError
-from palaestra.envs.claims import cache
 from palaestra.envs.claims.search import SearchIndex
 from palaestra.envs.claims.world import World, build_world
 

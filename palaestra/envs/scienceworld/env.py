@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.core import ActionError, TextEnv
+from palaestra.core.cache import cache_dir
 from palaestra.core.registry import missing_extra
 
 SPLITS = ("train", "dev", "test")
@@ -78,8 +79,7 @@ class Simulator:
 def _cache_file() -> Path:
     from scienceworld.version import __version__
 
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "palaestra"
-    return root / f"scienceworld-{__version__}-splits.json"
+    return cache_dir() / f"scienceworld-{__version__}-splits.json"
 
 
 @cache

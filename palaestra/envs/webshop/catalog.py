@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from palaestra.envs.claims import cache
+from palaestra.core import cache
 
 CATALOG_SIZE = 10_000  # products in the full generated catalogue
 CATALOG_SEED = 0

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from palaestra.core import cache
 from palaestra.core.errors import UsageError
-from palaestra.envs.claims import cache
 from palaestra.envs.webshop.catalog import Goal, Product, code_key, price_ceiling, price_clause
 from palaestra.envs.webshop.env import ShopEnv
 from palaestra.envs.webshop.search import ProductIndex

@@ -6,9 +6,8 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from palaestra.core import ActionError, TextEnv, quote, resolve_preset
+from palaestra.core import ActionError, TextEnv, cache, quote, resolve_preset
 from palaestra.core.tools import parse_tool_call
-from palaestra.envs.claims import cache
 from palaestra.envs.webshop import catalog, search
 from palaestra.envs.webshop.catalog import CATALOG_SIZE, Goal, draw_goal, generated_catalog, is_test_product
 from palaestra.envs.webshop.search import ProductIndex

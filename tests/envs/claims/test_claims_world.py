@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from palaestra.envs.claims import cache, corpora
+from palaestra.core import cache
+from palaestra.envs.claims import corpora
 from palaestra.envs.claims.corpora import world_corpus
 from palaestra.envs.claims.search import SearchIndex
 from palaestra.envs.claims.world import _SYLLABLES, RELATIONS, build_world

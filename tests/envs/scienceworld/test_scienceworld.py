@@ -105,9 +105,9 @@ def test_a_call_past_the_step_timeout_is_killed():
 def test_a_damaged_split_table_is_made_again(tmp_path, monkeypatch):
     from palaestra.envs.scienceworld import env as module
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("PALAESTRA_CACHE_DIR", str(tmp_path))
     path = module._cache_file()
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('{"boil": [14, 7')
     module.split_sizes.cache_clear()
     try:

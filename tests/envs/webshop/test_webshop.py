@@ -8,8 +8,8 @@ pytest.importorskip("rapidfuzz")
 pytest.importorskip("bm25s")
 
 import palaestra  # noqa: E402, F401
+from palaestra.core import cache  # noqa: E402
 from palaestra.core import info as keys  # noqa: E402
-from palaestra.envs.claims import cache  # noqa: E402
 from palaestra.envs.webshop import catalog  # noqa: E402
 from palaestra.envs.webshop.catalog import (  # noqa: E402
     CATALOG_SIZE,
