@@ -307,8 +307,12 @@ def terminal_table(board: Board) -> Any:
     table = Table(
         title=Text(f"{board.suite_id} {board.suite_version}: {board.description}"), title_justify="left"
     )
-    for name in header:
-        table.add_column(Text(name), justify="left" if name == "agent" else "right")
+    for index, name in enumerate(header):
+        if name == "agent":  # kept whole, however many columns the suite's families add
+            width = min(40, max([len(name), *(len(row[index]) for row in rows)]))
+            table.add_column(Text(name), justify="left", no_wrap=True, min_width=width)
+        else:
+            table.add_column(Text(name), justify="right")
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
     return table

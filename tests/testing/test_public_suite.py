@@ -176,7 +176,9 @@ def test_in_a_plugins_own_tests_broken_envs_fail_with_readable_messages(broken_p
     )
     chosen = "Count-Text-v0-determinism or Unseeded and determinism or Raising and safe or Leaky and close"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-k", chosen, "test_counting.py"],
+        # -rN: no short summary, which repeats each report in full where CI is set (pytest >= 8)
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rN", "-k", chosen]
+        + ["test_counting.py"],
         cwd=broken_plugin,
         env={**os.environ, "PYTHONPATH": f"{broken_plugin}{os.pathsep}{WORKTREE}"},
         capture_output=True,
