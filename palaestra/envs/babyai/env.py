@@ -7,8 +7,6 @@ words. The expert is minigrid's ``BabyAIBot``.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 from typing import Any
 
@@ -76,6 +74,10 @@ def _bounded_plan(bot: Any, action_taken: int | None) -> int | None:
         return None
 
 
+def _silent(*args: Any, **kwargs: Any) -> None:
+    """``print`` for minigrid's level generator."""
+
+
 class BabyAIEnv(TextEnv):
     """One BabyAI level of minigrid, observed in words (and, for vision, as minigrid's own rendering).
 
@@ -126,12 +128,16 @@ class BabyAIEnv(TextEnv):
         minigrid_id = ids[int(self.np_random.integers(len(ids)))]
         if minigrid_id not in self._levels:
             import minigrid  # noqa: F401  (registers the BabyAI ids with Gymnasium)
+            from minigrid.envs.babyai.core import roomgrid_level
+
+            # It prints a line for each layout it draws and throws away, not output of the agent's. A
+            # name in its module shadows the builtin there; redirecting stdout instead would be
+            # process-wide, and not safe with episodes in other threads.
+            roomgrid_level.print = _silent
 
             self._levels[minigrid_id] = gym.make(minigrid_id).unwrapped
         self.world = self._levels[minigrid_id]
-        # minigrid prints a line for each layout it draws and throws away: not the agent's output.
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._view, _ = self.world.reset(seed=int(self.np_random.integers(1 << 62)))
+        self._view, _ = self.world.reset(seed=int(self.np_random.integers(1 << 62)))
         self.reward, self._ended, self._moves = 0.0, False, 0
         self._bot, self._advice, self._last_action = None, None, None
 
