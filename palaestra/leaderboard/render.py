@@ -299,20 +299,29 @@ def render_html(boards: list[Board]) -> str:
 
 
 def terminal_table(board: Board) -> Any:
-    """A rich table of ``board`` for the terminal; run strings are plain ``Text``, never markup."""
+    """``board`` for the terminal, run strings as plain ``Text`` (never markup): the ranking with the
+    suite's score, then a table per family (and per role), a row each with a column per agent; one
+    table with a column per family would not fit a terminal once a suite spans many families."""
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     header, rows = table_rows(board)
-    table = Table(
+    split = 3 + len(board.families) + len(board.roles)  # rank, agent, score, then those columns
+    ranking = Table(
         title=Text(f"{board.suite_id} {board.suite_version}: {board.description}"), title_justify="left"
     )
-    for index, name in enumerate(header):
-        if name == "agent":  # kept whole, however many columns the suite's families add
-            width = min(40, max([len(name), *(len(row[index]) for row in rows)]))
-            table.add_column(Text(name), justify="left", no_wrap=True, min_width=width)
-        else:
-            table.add_column(Text(name), justify="right")
+    for name in [*header[:3], *header[split:]]:
+        agent = name == "agent"
+        ranking.add_column(Text(name), justify="left" if agent else "right", no_wrap=agent)
     for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    return table
+        ranking.add_row(*(Text(cell) for cell in [*row[:3], *row[split:]]))
+    if split == 3:
+        return ranking
+    by_family = Table(title=Text("score [95% CI] per family and role"), title_justify="left")
+    by_family.add_column(Text("family"), no_wrap=True)
+    for row in rows:
+        by_family.add_column(Text(row[1]), justify="right")
+    for index in range(3, split):
+        by_family.add_row(Text(header[index]), *(Text(row[index]) for row in rows))
+    return Group(ranking, by_family)

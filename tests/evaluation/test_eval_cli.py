@@ -238,14 +238,13 @@ def test_bench_help_names_the_output_folder_it_uses():
 def test_bench_runs_quick_with_random_and_expert_and_prints_the_table(tmp_path):
     result = run_cli("bench", "--out", str(tmp_path / "bench"), "--no-progress")
     assert result.returncode == 0, result.stdout + result.stderr
-    # The terminal table: its title, and both agents' rows (their names whole, however many columns).
-    assert "quick 5." in result.stdout, result.stdout
-    rows = [
-        line.split("│")[2].strip()
-        for line in result.stdout.splitlines()
-        if line.startswith("│ ") and "│" in line[1:]
-    ]
-    assert [row for row in rows if row] == ["expert", "random"], result.stdout  # ranked: expert first
+    # The ranking (its title, both agents, expert first), then the score of each family per agent.
+    ranking, _, per_family = result.stdout.partition("└")
+    assert "quick 5." in ranking, result.stdout
+    agents = [line.split("│")[2].strip() for line in ranking.splitlines() if line.startswith("│ ")]
+    assert [agent for agent in agents if agent] == ["expert", "random"], result.stdout
+    families = [line.split("│")[1].strip() for line in per_family.splitlines() if line.startswith("│ ")]
+    assert {"arcade", "babyai", "household"} <= set(families), result.stdout
     for name in ("index.html", "leaderboard.md", "leaderboard.csv"):
         assert (tmp_path / "bench" / "leaderboard" / name).is_file()
     rerun = run_cli("bench", "--out", str(tmp_path / "bench"), "--no-progress")  # resumes: nothing to do

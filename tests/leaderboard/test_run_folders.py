@@ -91,7 +91,9 @@ def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 
 def agents_in_table(stdout: str) -> list[str]:
-    return [line.split("│")[2].strip() for line in stdout.splitlines() if line.startswith("│")]
+    """The agent cells of the printed ranking (the first table; per-family tables follow it)."""
+    ranking = stdout.split("└", 1)[0]
+    return [line.split("│")[2].strip() for line in ranking.splitlines() if line.startswith("│")]
 
 
 def test_cli_builds_from_every_run_under_a_glob_and_warns_once_per_empty_run(runs, tmp_path):
