@@ -14,7 +14,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from palaestra.core import cache
+from palaestra.core import bm25, cache
 from palaestra.core.errors import UsageError
 from palaestra.envs.claims.search import SearchIndex
 from palaestra.envs.claims.world import World, build_world
@@ -25,7 +25,7 @@ _FORMAT = "1"  # bump when what is cached changes shape
 def _code_key(*modules: str) -> str:
     """A key of the source of the modules that build a cached object, so edits invalidate it."""
     here = Path(__file__).parent
-    return cache.digest(_FORMAT, *((here / f"{name}.py").read_bytes() for name in modules))
+    return cache.digest(_FORMAT, bm25.SOURCE, *((here / f"{name}.py").read_bytes() for name in modules))
 
 
 class Corpus:

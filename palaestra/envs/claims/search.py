@@ -1,8 +1,7 @@
-"""BM25 search over passages (``bm25s``), with deterministic ranking.
+"""BM25 search over passages (``palaestra.core.bm25``: ties broken by passage order).
 
 Text is lower-cased and split into word characters, English stop words dropped; each passage is
-indexed with its title. Ties in score are broken by passage order, so a query always returns the
-same passages in the same order, built fresh or loaded from the disk cache.
+indexed with its title.
 """
 
 from __future__ import annotations
@@ -10,9 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import numpy as np
-
-from palaestra.core.errors import MissingExtraError
+from palaestra.core.bm25 import BM25Index
 
 _WORD = re.compile(r"\w+")
 STOP_WORDS = frozenset(
@@ -25,37 +22,12 @@ def tokenize(text: str) -> list[str]:
     return [word for word in _WORD.findall(text.lower()) if word not in STOP_WORDS]
 
 
-def _bm25s():
-    try:
-        import bm25s
-    except ImportError:
-        raise MissingExtraError(
-            "claim verification searches with bm25s: pip install 'palaestra[search]'"
-        ) from None
-    return bm25s
-
-
-class SearchIndex:
+class SearchIndex(BM25Index):
     """A BM25 index of passages given as ``(title, text)`` pairs; ``search`` returns their positions."""
 
     def __init__(self, passages: Iterable[tuple[str, str]]):
-        bm25s = _bm25s()
-        tokens = [tokenize(f"{title} {text}") for title, text in passages]
-        self.size = len(tokens)
-        self.model = bm25s.BM25()
-        # an empty passage would be dropped from bm25s' vocabulary counts; a filler token keeps positions
-        self.model.index([words or ["\0"] for words in tokens], show_progress=False)
-        self.vocabulary = self.model.vocab_dict
+        documents = (tokenize(f"{title} {text}") for title, text in passages)
+        super().__init__(documents, tokenize, "pip install 'palaestra[search]'")
 
     def search(self, query: str, k: int = 3) -> list[int]:
-        """The positions of the (at most) ``k`` best-scoring passages that share a word with ``query``."""
-        known = [word for word in dict.fromkeys(tokenize(query)) if word in self.vocabulary]
-        if not known or k < 1:
-            return []
-        scores = self.model.get_scores(known)
-        hits = np.flatnonzero(scores > 0)
-        if len(hits) > k:
-            best = np.argpartition(-scores[hits], k - 1)[:k]
-            hits = hits[scores[hits] >= scores[hits[best]].min()]  # every tie of the k-th score
-        order = np.lexsort((hits, -scores[hits]))
-        return [int(i) for i in hits[order][:k]]
+        return super().search(query, k)

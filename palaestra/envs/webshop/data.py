@@ -36,6 +36,7 @@ import numpy as np
 
 from palaestra.core import cache
 from palaestra.core.errors import UsageError
+from palaestra.envs.webshop import search
 from palaestra.envs.webshop.catalog import Goal, Product, code_key, price_ceiling, price_clause
 from palaestra.envs.webshop.env import ShopEnv
 from palaestra.envs.webshop.search import ProductIndex
@@ -224,7 +225,7 @@ def _load(goals: str, files: tuple[Path, ...], keys: tuple[str, ...]) -> tuple[S
         random.Random(SHUFFLE_SEED).shuffle(found)  # WebShop's fixed goal order
         return products, found, ProductIndex(products)
 
-    key = cache.digest(code_key(), Path(__file__).read_bytes(), goals, *keys)
+    key = cache.digest(code_key(), Path(__file__).read_bytes(), search.SOURCE, goals, *keys)
     products, found, index = cache.cached(f"webshop-data-{key}.pkl", build)
     return Shop(products, index), tuple(found)
 

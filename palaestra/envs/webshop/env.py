@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 from palaestra.core import ActionError, TextEnv, cache, quote, resolve_preset
@@ -38,7 +37,7 @@ def generated_shop(products: int) -> Shop:
     """The first ``products`` products of the generated catalogue with their search index (built
     once, then read from the caches)."""
     items = generated_catalog(products)
-    key = cache.digest(catalog.code_key(), Path(search.__file__).read_bytes())
+    key = cache.digest(catalog.code_key(), search.SOURCE)
     index = cache.cached(f"webshop-index-{products}-{key}.pkl", lambda: ProductIndex(items))
     return Shop(items, index)
 

@@ -1,21 +1,22 @@
 """BM25 search over products (``bm25s``): WebShop's search box, 50 results in a fixed order.
 
 Each product is indexed by its name, features, description, attributes and option values; text is
-lower-cased and split into words, English stop words dropped. Ties in score are broken by catalogue
-order, so a query gives the same results, built fresh or read from the disk cache.
+lower-cased and split into words, English stop words dropped. Ranking: ``palaestra.core.bm25`` (ties
+broken by catalogue order).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
-import numpy as np
-
-from palaestra.core.errors import MissingExtraError
+from palaestra.core import bm25
+from palaestra.core.bm25 import BM25Index
 from palaestra.envs.webshop.catalog import Product
 
 RESULTS = 50  # WebShop's search returns 50 products
+SOURCE = Path(__file__).read_bytes() + bm25.SOURCE  # what a built index depends on: cache keys hold it
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 STOP_WORDS = frozenset(
     "a an and are as at be by for from has have i in is it its of on or that the this to was with "
@@ -32,35 +33,12 @@ def product_text(product: Product) -> str:
     return " ".join((product.name, *product.features, product.description, *product.attributes, values))
 
 
-def _bm25s():
-    try:
-        import bm25s
-    except ImportError:
-        raise MissingExtraError("WebShop searches with bm25s: pip install 'palaestra[web]'") from None
-    return bm25s
-
-
-class ProductIndex:
+class ProductIndex(BM25Index):
     """A BM25 index of products; ``search`` returns their positions, best first."""
 
     def __init__(self, products: Sequence[Product]):
-        bm25s = _bm25s()
-        tokens = [tokenize(product_text(p)) for p in products]
-        self.size = len(tokens)
-        self.model = bm25s.BM25()
-        # an empty text would be dropped from bm25s' counts; a filler token keeps the positions
-        self.model.index([words or ["\0"] for words in tokens], show_progress=False)
-        self.vocabulary = self.model.vocab_dict
+        documents = (tokenize(product_text(p)) for p in products)
+        super().__init__(documents, tokenize, "pip install 'palaestra[web]'")
 
     def search(self, query: str, k: int = RESULTS) -> list[int]:
-        """The positions of the (at most) ``k`` best-scoring products that share a word with ``query``."""
-        known = [word for word in dict.fromkeys(tokenize(query)) if word in self.vocabulary]
-        if not known or k < 1:
-            return []
-        scores = self.model.get_scores(known)
-        hits = np.flatnonzero(scores > 0)
-        if len(hits) > k:
-            best = np.argpartition(-scores[hits], k - 1)[:k]
-            hits = hits[scores[hits] >= scores[hits[best]].min()]  # every tie of the k-th score
-        order = np.lexsort((hits, -scores[hits]))
-        return [int(i) for i in hits[order][:k]]
+        return super().search(query, k)
