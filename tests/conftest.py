@@ -1,6 +1,34 @@
+import importlib
 import os
+import sys
+
+import gymnasium as gym
+import pytest
+
+from palaestra.core import registry
 
 # pygame windows and sound go to dummy drivers: tests run headless.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def plugin_path(monkeypatch):
+    """Put folders on ``sys.path`` as an installed plugin's would be; afterwards forget every module
+    and id they brought, and let the registry read the entry points afresh."""
+    ids_before = set(gym.registry)
+    modules_before = set(sys.modules)
+    monkeypatch.setattr(registry, "_plugins_loaded", False)
+
+    def add(folder):
+        monkeypatch.syspath_prepend(str(folder))
+        importlib.invalidate_caches()
+        registry._plugins_loaded = False  # read the entry points again, with this folder's
+
+    yield add
+    for env_id in set(gym.registry) - ids_before:
+        gym.registry.pop(env_id)
+        registry._CATALOGUE.pop(env_id, None)
+    for name in set(sys.modules) - modules_before:
+        del sys.modules[name]
