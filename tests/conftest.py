@@ -1,5 +1,6 @@
 import importlib
 import os
+import shutil
 import sys
 
 import gymnasium as gym
@@ -32,3 +33,38 @@ def plugin_path(monkeypatch):
         registry._CATALOGUE.pop(env_id, None)
     for name in set(sys.modules) - modules_before:
         del sys.modules[name]
+
+
+CHROMIUM_MISSING = (
+    "headless Chromium is needed: apt-get install -y chromium chromium-driver "
+    "(.ci/run installs both), and pip install selenium (the test extra)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Debian's headless Chromium driven by selenium (the Chromium tests); a clear failure without it."""
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.fail(CHROMIUM_MISSING)
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail(CHROMIUM_MISSING)
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    yield driver
+    driver.quit()

@@ -1,7 +1,6 @@
 """A purchase in real headless Chromium on ``palaestra shop serve``'s pages: start a visit, search,
 page to the product, pick its options, buy, and read the reward page."""
 
-import shutil
 import threading
 
 import gymnasium as gym
@@ -14,39 +13,7 @@ import palaestra  # noqa: E402, F401
 from palaestra.envs.webshop.server import shop_server  # noqa: E402
 from palaestra.envs.webshop.site import SEP  # noqa: E402
 
-CHROMIUM_MISSING = (
-    "headless Chromium is needed: apt-get install -y chromium chromium-driver "
-    "(.ci/run installs both), and pip install selenium (the test extra)"
-)
 SEED = 3  # its target is on the third page of results, and it asks for two options
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.fail(CHROMIUM_MISSING)
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.fail(CHROMIUM_MISSING)
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")
