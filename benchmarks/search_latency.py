@@ -33,15 +33,16 @@ import numpy as np
 SEARCH_TARGET_S = 0.005
 
 
-def linear_scan(passages: list[list[str]]):
-    """BM25 (k1 1.5, b 0.75) by scoring every passage in Python: the baseline an index saves."""
-    counts = [collections.Counter(words) for words in passages]
-    lengths = [len(words) for words in passages]
+def linear_scan(documents: list[list[str]]):
+    """BM25 (k1 1.5, b 0.75) by scoring every document in Python: the baseline an index saves (the
+    WebShop benchmark uses it too). ``search`` returns the best ``k`` that share a word with the query."""
+    counts = [collections.Counter(words) for words in documents]
+    lengths = [len(words) for words in documents]
     average = sum(lengths) / len(lengths)
     frequency = collections.Counter(word for words in counts for word in words)
-    total = len(passages)
+    total = len(documents)
 
-    def search(query: list[str], k: int = 3) -> list[int]:
+    def search(query: list[str], k: int) -> list[int]:
         idf = {w: math.log(1 + (total - frequency[w] + 0.5) / (frequency[w] + 0.5)) for w in query}
         scores = []
         for position, (count, length) in enumerate(zip(counts, lengths)):
@@ -51,7 +52,7 @@ def linear_scan(passages: list[list[str]]):
                 if tf:
                     score += idf[word] * tf * 2.5 / (tf + 1.5 * (0.25 + 0.75 * length / average))
             scores.append((-score, position))
-        return [position for _, position in sorted(scores)[:k]]
+        return [position for score, position in sorted(scores)[:k] if score < 0]
 
     return search
 
