@@ -24,6 +24,29 @@ from palaestra.core import info as keys
 from palaestra.core.errors import UsageError
 
 
+def tiny_chat_template(system_turn: bool = True, observation_lines: int = 0) -> str:
+    """The tiny policies' chat template (``palaestra.agents.llm.tiny_model``'s by default).
+
+    ``system_turn=False`` leaves the system turn (the env's instructions) out; ``observation_lines=N``
+    keeps only the last N lines of each user turn (an observation). Both are for a policy made for one
+    env, which learns the rules in training instead of reading them: prompts several times shorter.
+    """
+    if system_turn and not observation_lines:
+        return CHAT_TEMPLATE
+    content = "message['content']"
+    if observation_lines:
+        content = (
+            f"(message['content'].split('\\n')[-{observation_lines}:] | join('\\n')) "
+            "if message['role'] == 'user' else message['content']"
+        )
+    keep = "true" if system_turn else "message['role'] != 'system'"
+    return (
+        f"{{% for message in messages %}}{{% if {keep} %}}"
+        f"<|{{{{ message['role'] }}}}|>{{{{ {content} }}}}<|end|>{{% endif %}}{{% endfor %}}"
+        "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+    )
+
+
 @dataclass(frozen=True)
 class TinyPolicySpec:
     """The architecture of a from-scratch policy (the defaults: about 270K parameters)."""
@@ -36,6 +59,8 @@ class TinyPolicySpec:
     context_length: int = 4096
     corpus_episodes: int = 8
     corpus_steps: int = 40  # turns per corpus episode at most
+    system_turn: bool = True  # False: the prompt leaves the env's instructions out (tiny_chat_template)
+    observation_lines: int = 0  # N > 0: the prompt keeps only each observation's last N lines
 
 
 def env_corpus(
@@ -101,7 +126,7 @@ def build_tiny_policy(
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=bpe, pad_token="<|pad|>", eos_token="<|end|>", bos_token="<|end|>"
     )
-    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.chat_template = tiny_chat_template(spec.system_turn, spec.observation_lines)
     tokenizer.save_pretrained(folder)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

@@ -58,6 +58,7 @@ def test_objective_presets_and_overrides():
         ({"rollout": {"history_turns": 1.5}}, "history_turns must be an integer"),
         ({"sampler": {"replay_fraction": 1.0}}, "replay_fraction"),
         ({"model": {"tiny": {"layer": 2}}}, r"\[model.tiny\] has no key"),
+        ({"model": {"tiny": {"observation_lines": -1}}}, "observation_lines must be >= 0"),
     ],
 )
 def test_bad_configs_say_what_to_change(data, message):

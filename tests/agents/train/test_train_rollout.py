@@ -189,3 +189,25 @@ def test_an_episode_stops_when_the_context_is_full(tokenizer):
     assert episode.end == "context" and 0 < episode.turns < 50
     assert len(generator.prompts[-1]) + 8 <= 900
     pool.close()
+
+
+def test_a_one_env_template_leaves_the_rules_and_the_board_out():
+    """``system_turn = False`` drops the instructions; ``observation_lines = 2`` keeps Snake's status."""
+    import gymnasium as gym
+    import jinja2
+
+    from palaestra.agents.llm.tiny_model import CHAT_TEMPLATE
+    from palaestra.agents.train.policy import tiny_chat_template
+
+    assert tiny_chat_template() == CHAT_TEMPLATE
+    observation, info = gym.make("Snake-Text-v0", difficulty="easy").reset(seed=0)
+    messages = [
+        {"role": "system", "content": info["instructions"]},
+        {"role": "user", "content": observation},
+        {"role": "assistant", "content": "<action>up</action>\nso"},
+    ]
+    rendered = jinja2.Template(tiny_chat_template(False, 2)).render(messages=messages)
+    status = "\n".join(observation.splitlines()[-2:])
+    assert rendered == f"<|user|>{status}<|end|><|assistant|><action>up</action>\nso<|end|>"
+    kept = jinja2.Template(tiny_chat_template(True, 0)).render(messages=messages)
+    assert info["instructions"] in kept and observation in kept
