@@ -248,8 +248,9 @@ def _check(config: TrainConfig) -> None:
             raise UsageError(f"[env] ids: {error.args[0]}") from None
     if not 0 < r.top_p <= 1:
         raise UsageError(f"[rollout] top_p must be in (0, 1], got {r.top_p}")
-    if config.model.tiny.observation_lines < 0:
-        raise UsageError(f"[model.tiny] observation_lines must be >= 0, got {config.model.tiny.observation_lines}")
+    lines = config.model.tiny.observation_lines
+    if lines < 0:
+        raise UsageError(f"[model.tiny] observation_lines must be >= 0, got {lines}")
     if r.history_turns is not None and r.history_turns < 0:
         raise UsageError(f"[rollout] history_turns must be >= 0, got {r.history_turns}")
     if not 0 <= s.replay_fraction < 1:
