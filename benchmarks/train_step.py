@@ -2,10 +2,14 @@
 
     python benchmarks/train_step.py                      # 3 steps of Snake-Text-v0, CPU
     python benchmarks/train_step.py --steps 5 --history-turns 0 --threads 1
+    python benchmarks/train_step.py --policy snake-text-grpo --threads 1
 
 A tiny policy of the default architecture (``TinyPolicySpec``: Llama, 2 layers, width 96, about 270K
 parameters, a 512-token BPE vocabulary trained on Snake text) is built in a temporary folder, then the
-trainer runs ``--steps`` GRPO steps. Printed per step and on average: generated tokens, rollout tokens/s,
+trainer runs ``--steps`` GRPO steps. With ``--policy NAME``, the architecture, env, prompt and rollout
+settings are those of the bundled policy's recipe (``palaestra/agents/policies/NAME/train.toml``),
+with random weights and no SFT; ``--groups`` and the other rollout flags then apply only where given.
+Printed per step and on average: generated tokens, rollout tokens/s,
 seconds per update, and the share of a step spent in generation, env steps, prompts (chat templates,
 tokenizing, decoding), the update and the rest (scoring, metrics). Two baselines are measured in the
 same run on the same model: a bare ``generate`` of as many first-turn prompts (so the rollout/bare
@@ -33,14 +37,15 @@ from palaestra.agents.train.rollout import TokenConversation
 
 
 def bare_generate_tokens_per_second(trainer: Trainer, prompts: int) -> float:
-    """Generated tokens/s of one batched ``generate`` over first-turn Snake prompts, no env in the loop."""
+    """Generated tokens/s of one batched ``generate`` over first-turn prompts, no env in the loop."""
     import gymnasium as gym
 
-    env = gym.make("Snake-Text-v0")
+    config = trainer.config
+    env = gym.make(config.env.ids[0], **config.env.kwargs)
     batch = []
     for seed in range(prompts):
         observation, info = env.reset(seed=seed)
-        conversation = TokenConversation(trainer.tokenizer)
+        conversation = TokenConversation(trainer.tokenizer, config.rollout.history_turns)
         conversation.reset(info["instructions"])
         batch.append(conversation.prompt(observation))
     env.close()
@@ -66,43 +71,58 @@ def bare_forward_backward_seconds(trainer: Trainer) -> float:
     return time.perf_counter() - started
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--groups", type=int, default=4)
-    parser.add_argument("--group-size", type=int, default=8)
-    parser.add_argument("--max-turns", type=int, default=8)
-    parser.add_argument("--max-new-tokens", type=int, default=16)
-    parser.add_argument("--history-turns", type=int, default=None, help="default: full history")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    rollout = {
+def run_settings(args: argparse.Namespace, output_dir: Path) -> dict:
+    """The trainer config: the default tiny policy on easy Snake, or a bundled policy's recipe (random
+    weights, no SFT), with the flags given on top."""
+    data: dict = {
+        "env": {"ids": ["Snake-Text-v0"], "kwargs": {"difficulty": "easy"}},
+        "rollout": {"groups": 4, "group_size": 8, "max_turns": 8, "max_new_tokens": 16},
+        "optim": {"microbatch_size": 8},
+    }
+    if args.policy:
+        from palaestra.agents.policies import POLICIES_DIR
+
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            import tomli as tomllib
+        recipe = tomllib.loads((POLICIES_DIR / args.policy / "train.toml").read_text(encoding="utf-8"))
+        data = {key: recipe[key] for key in ("model", "env", "rollout", "optim") if key in recipe}
+    flags = {
         "groups": args.groups,
         "group_size": args.group_size,
         "max_turns": args.max_turns,
         "max_new_tokens": args.max_new_tokens,
+        "history_turns": args.history_turns,
     }
-    if args.history_turns is not None:
-        rollout["history_turns"] = args.history_turns
-    run = {"steps": args.steps, "live": False, "device": "cpu"}
+    data["rollout"].update({key: value for key, value in flags.items() if value is not None})
+    data["run"] = {"output_dir": str(output_dir), "steps": args.steps, "live": False, "device": "cpu"}
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--policy", default=None, help="a bundled policy whose recipe sets the run")
+    parser.add_argument("--groups", type=int, default=None, help="default 4 (or the recipe's)")
+    parser.add_argument("--group-size", type=int, default=None, help="default 8 (or the recipe's)")
+    parser.add_argument("--max-turns", type=int, default=None, help="default 8 (or the recipe's)")
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="default 16 (or the recipe's)")
+    parser.add_argument("--history-turns", type=int, default=None, help="default: full (or the recipe's)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as folder:
-        config = config_from_dict(
-            {
-                "run": {"output_dir": str(Path(folder) / "run"), **run},
-                "env": {"ids": ["Snake-Text-v0"], "kwargs": {"difficulty": "easy"}},
-                "rollout": rollout,
-                "optim": {"microbatch_size": 8},
-            }
-        )
+        config = config_from_dict(run_settings(args, Path(folder) / "run"))
         trainer = Trainer(config)
         params = sum(p.numel() for p in trainer.model.parameters())
+        r = config.rollout
         print(
-            f"tiny policy: {params / 1e3:.0f}K parameters on {trainer.device}, {torch.get_num_threads()} "
-            f"thread(s); {args.groups} groups x {args.group_size} episodes, <= {args.max_turns} turns, "
-            f"<= {args.max_new_tokens} tokens a reply, history "
-            f"{'full' if args.history_turns is None else args.history_turns}"
+            f"{args.policy or 'tiny'} policy architecture: {params / 1e3:.0f}K parameters on "
+            f"{trainer.device}, {torch.get_num_threads()} thread(s); {config.env.ids[0]}; {r.groups} groups "
+            f"x {r.group_size} episodes, <= {r.max_turns} turns, <= {r.max_new_tokens} tokens a reply, "
+            f"history {'full' if r.history_turns is None else r.history_turns}"
         )
         parts = ("generation", "env", "prompts", "update", "other")
         print("step  tokens  rollout tok/s  update s  step s  " + "  ".join(f"{p:>10}" for p in parts))

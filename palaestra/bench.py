@@ -2,14 +2,16 @@
 
 It joins evaluation and leaderboard, which stay independent of each other, so it lives above both.
 
-The default compares the embedded agents ``random`` and ``expert`` on ``quick``: no server, no
-download. Each agent's run goes to ``OUT/<agent>``; running bench again on the same ``OUT`` resumes
-those runs instead of starting over. The leaderboard goes to ``OUT/leaderboard``.
+The default compares the embedded agents ``random`` and ``expert`` on ``quick``, and each bundled
+trained policy beside them on its own env (``policy_boards``): no server, no download. Each agent's run
+goes to ``OUT/<agent>`` (a policy's board to ``OUT/policies/<name>/<agent>``); running bench again on
+the same ``OUT`` resumes those runs instead of starting over. The leaderboard goes to
+``OUT/leaderboard``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,15 @@ from rich.console import Console
 
 from palaestra.agents.registry import SCRIPTED_AGENTS
 from palaestra.core.errors import UsageError
+from palaestra.core.registry import missing_extra
 from palaestra.core.runs import META_FILE
 from palaestra.evaluation.evaluate import evaluate, file_slug, resume
 from palaestra.evaluation.runner import RunSettings
-from palaestra.evaluation.suites import Suite
+from palaestra.evaluation.suites import Suite, custom_suite
 from palaestra.leaderboard.build import Board, build_leaderboard
 
 DEFAULT_AGENTS: tuple[str, ...] = ("random", "expert")
+POLICY_EPISODES = 20  # test seeds per bundled policy's board
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,27 @@ class BenchOutcome:
     failures: dict[str, str]
 
 
+def policy_boards() -> list[tuple[str, Suite, tuple[str, ...]]]:
+    """Each bundled policy's board: ``random``, ``expert`` and the policy on its env, at its settings,
+    ``POLICY_EPISODES`` test seeds (none without the ``llm`` extra, which policies play with)."""
+    if missing_extra("llm") is not None:
+        return []
+    from palaestra.agents.policies import policies
+
+    boards = []
+    for policy in policies():
+        suite = custom_suite([policy.env_id], POLICY_EPISODES, kwargs=policy.env_kwargs)
+        described = f"{policy.spec} beside random and expert: {suite.description}"
+        boards.append(
+            (
+                policy.name,
+                replace(suite, id="policy", description=described),
+                ("random", "expert", policy.spec),
+            )
+        )
+    return boards
+
+
 def bench(
     suite: Suite,
     out_dir: str | Path,
@@ -48,10 +73,12 @@ def bench(
     ray_address: str | None = None,
     show_progress: bool = True,
     console: Console | None = None,
+    with_policies: bool = False,
 ) -> BenchOutcome:
-    """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs.
+    """Run every spec on ``suite`` into ``out_dir`` and build the leaderboard of those runs; with
+    ``with_policies``, each bundled policy's board too (``policy_boards``).
 
-    ``options`` go to every agent but the scripted ones, which take none. A run already in
+    ``options`` go to every agent of ``specs`` but the scripted ones, which take none. A run already in
     ``out_dir`` is resumed with ``settings``.
     """
     if not specs:
@@ -59,27 +86,37 @@ def bench(
     if len({file_slug(s) for s in specs}) != len(specs):
         raise UsageError(f"agent specs must differ (each gets its own run folder): {list(specs)}")
     out_dir = Path(out_dir)
+    plan = [(suite, out_dir, tuple(specs), options)] + [
+        (board_suite, out_dir / "policies" / name, board_specs, {})
+        for name, board_suite, board_specs in (policy_boards() if with_policies else [])
+    ]
+    where = {
+        "backend": backend,
+        "ray_address": ray_address,
+        "show_progress": show_progress,
+        "console": console,
+    }
     run_dirs: list[Path] = []
     failures: dict[str, str] = {}
-    for spec in specs:
-        run_dir = out_dir / file_slug(spec)
-        given = {} if spec in SCRIPTED_AGENTS else options
-        where = {
-            "backend": backend,
-            "ray_address": ray_address,
-            "show_progress": show_progress,
-            "console": console,
-        }
-        if (run_dir / META_FILE).exists():
-            outcome = resume(
-                run_dir, suite=suite, spec=spec, options=given, setting_changes=settings.to_json(), **where
-            )
-        else:
-            outcome = evaluate(run_dir, suite, spec, options=given, settings=settings, **where)
-        run_dirs.append(run_dir)
-        if outcome.failure is not None:
-            failures[spec] = outcome.failure
-        if outcome.interrupted:
-            return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True, failures)
+    for board_suite, folder, board_specs, board_options in plan:
+        for spec in board_specs:
+            run_dir = folder / file_slug(spec)
+            given = {} if spec in SCRIPTED_AGENTS else board_options
+            if (run_dir / META_FILE).exists():
+                outcome = resume(
+                    run_dir,
+                    suite=board_suite,
+                    spec=spec,
+                    options=given,
+                    setting_changes=settings.to_json(),
+                    **where,
+                )
+            else:
+                outcome = evaluate(run_dir, board_suite, spec, options=given, settings=settings, **where)
+            run_dirs.append(run_dir)
+            if outcome.failure is not None:
+                failures[spec] = outcome.failure
+            if outcome.interrupted:
+                return BenchOutcome(run_dirs, out_dir / "leaderboard", [], True, failures)
     boards = build_leaderboard(run_dirs, out_dir / "leaderboard")
     return BenchOutcome(run_dirs, out_dir / "leaderboard", boards, False, failures)

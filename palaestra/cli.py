@@ -364,7 +364,9 @@ def _counterparts(pairs: list[str] | None) -> dict[str, str]:
 @app.command()
 def bench(
     suite: str = typer.Option("quick", help="A suite from `palaestra suites`."),
-    agent: list[str] = typer.Option(None, help="Agent specs to compare (default: random and expert)."),
+    agent: list[str] = typer.Option(
+        None, help="Agent specs to compare (default: random and expert, and each bundled policy on its env)."
+    ),
     out: str = typer.Option(
         None, help="Output folder (default: runs/<suite>-bench-<time>); one run per agent, reruns resume."
     ),
@@ -380,7 +382,8 @@ def bench(
         None, help="Any agent option as KEY=VALUE (repeatable); random and expert take none."
     ),
 ) -> None:
-    """Evaluate agents on a suite (default: random and expert on quick) and print the leaderboard."""
+    """Evaluate agents on a suite (default: random and expert on quick, and each bundled policy on its
+    own env beside them) and print the leaderboard."""
     from palaestra.bench import DEFAULT_AGENTS
     from palaestra.bench import bench as run_bench
     from palaestra.evaluation import RunSettings, default_run_dir
@@ -407,13 +410,14 @@ def bench(
             ray_address=ray_address,
             show_progress=progress,
             console=console,
+            with_policies=not agent,
         )
     except USER_ERRORS as error:
         _fail(error)
     if outcome.interrupted:
         console.print(f"Interrupted; run the same command with --out {escape(str(out_dir))} to resume.")
         raise typer.Exit(130)
-    for board in outcome.boards:
+    for board in sorted(outcome.boards, key=lambda board: board.suite_id != chosen.id):  # the suite's first
         console.print(terminal_table(board))
     console.print(f"Leaderboard: {escape(str(outcome.leaderboard_dir / 'index.html'))}")
     for spec, failure in outcome.failures.items():
@@ -540,6 +544,34 @@ def train(
             f"invalid {last['invalid_rate']:.2f}, {last['tokens_per_second']:.0f} rollout tokens/s"
         )
     console.print(f"Run folder: {escape(str(folder))} (metrics.jsonl, metrics.png, checkpoints/)")
+
+
+@app.command()
+def policies(json_output: bool = typer.Option(False, "--json", help="One JSON list, for scripts.")) -> None:
+    """List the trained policies bundled in the package (play one with --agent policy:NAME)."""
+    import json
+
+    from palaestra.agents.policies import policies as bundled
+    from palaestra.core.metrics import Interval, interval_text
+
+    if json_output:
+        typer.echo(json.dumps([policy.to_json() for policy in bundled()], indent=2))
+        return
+    table = Table(title="bundled policies (test-split score, 95% interval; model cards in each folder)")
+    for column in ("agent spec", "env", "parameters", "size", "test score"):
+        table.add_column(column)
+    for policy in bundled():
+        kwargs = "".join(f" {key}={value}" for key, value in policy.env_kwargs.items())
+        score = policy.test_score
+        shown = "-" if score is None else interval_text(Interval(score["score"], score["low"], score["high"]))
+        table.add_row(
+            policy.spec,
+            policy.env_id + kwargs,
+            f"{policy.parameters:,}",
+            f"{policy.size_bytes / 1e6:.1f} MB",
+            shown,
+        )
+    console.print(table)
 
 
 shop_app = typer.Typer(help="WebShop's pages in a browser.", no_args_is_help=True)

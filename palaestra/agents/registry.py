@@ -85,6 +85,12 @@ def _llm_backend(module: str) -> Callable[..., AgentFactory]:
     return build
 
 
+def _policy(argument: str, **options: Any) -> AgentFactory:
+    from palaestra.agents.policies import build
+
+    return build(argument, **options)
+
+
 def _haris(argument: str, **options: Any) -> AgentFactory:
     from palaestra.agents.haris import build
 
@@ -97,3 +103,4 @@ register_agent("openai", _llm_backend("openai_agent"))
 register_agent("hf", _llm_backend("hf_agent"))
 register_agent("vllm", _llm_backend("vllm_agent"))
 register_agent("haris", _haris)
+register_agent("policy", _policy)
