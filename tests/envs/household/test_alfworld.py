@@ -5,8 +5,10 @@ ALFWorld's domain, grammar and demangler. Without the extra, the tests that need
 to install it; the shared conformance checks run on the games of ``tests/envs/conftest.py``.
 """
 
+import importlib.util
 import json
 import sys
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -232,3 +234,16 @@ def test_without_games_the_error_says_how_to_get_them(monkeypatch, tmp_path):
         gym.make("ALFWorld-v0")
     with pytest.raises(UsageError, match="holds none of ALFWorld's split folders"):
         gym.make("ALFWorld-v0", data_path=tmp_path)
+
+
+@pytest.mark.slow
+@needs_engine
+def test_the_speed_benchmark_plays_both_envs_on_the_same_games():
+    script = Path(__file__).resolve().parents[3] / "benchmarks" / "household_vs_alfworld.py"
+    spec = importlib.util.spec_from_file_location("household_vs_alfworld_benchmark", script)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    figures = benchmark.compare(games=1, difficulty="easy")  # raises unless both win the same games
+    assert figures["steps"] > 0
+    assert figures["household_steps_per_s"] > 0 and figures["alfworld_steps_per_s"] > 0
+    assert "Household-Text-v0 vs ALFWorld-v0 on the same 1 easy games" in benchmark.report(figures)
