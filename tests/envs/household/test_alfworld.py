@@ -7,6 +7,7 @@ to install it; the shared conformance checks run on the games of ``tests/envs/co
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -206,7 +207,7 @@ def test_the_expert_follows_the_walkthrough_then_the_engines_planner(games):
 
 
 @needs_engine
-def test_the_engine_leaves_sys_argv_alone_and_close_unloads_it(games):
+def test_the_engine_leaves_sys_argv_alone_and_close_frees_it(games):
     argv = list(sys.argv)
     env = gym.make("ALFWorld-v0")
     env.reset(seed=1)
@@ -221,6 +222,22 @@ def test_the_engine_leaves_sys_argv_alone_and_close_unloads_it(games):
     obs, info = env.reset(seed=1)  # a fresh engine
     assert env.unwrapped.engine is not engine and info[keys.STATE_KEY]
     env.close()
+
+
+@pytest.mark.slow
+@needs_engine
+def test_a_process_that_closed_several_engines_exits_cleanly(games):
+    """Unloading Fast Downward's library copies (``dlclose``) crashed the process at exit."""
+    script = (
+        "import gymnasium as gym, palaestra\n"
+        "for seed in range(3):\n"
+        "    env = gym.make('ALFWorld-v0')\n"
+        "    env.reset(seed=seed)\n"
+        "    env.step('look')\n"
+        "    env.close()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_without_games_the_error_says_how_to_get_them(monkeypatch, tmp_path):
