@@ -7,6 +7,7 @@ to install it; the shared conformance checks run on the games of ``tests/envs/co
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from palaestra.core import env_entry
 from palaestra.core import info as keys
-from palaestra.core.errors import UsageError
+from palaestra.core.errors import EnvError, UsageError
 from palaestra.core.registry import missing_extra
 from palaestra.envs.household import language
 from palaestra.envs.household.catalog import OBJECTS, ROOMS, TASK_TYPES
@@ -221,6 +222,23 @@ def test_the_engine_leaves_sys_argv_alone_and_close_frees_it(games):
         engine.step("look")
     obs, info = env.reset(seed=1)  # a fresh engine
     assert env.unwrapped.engine is not engine and info[keys.STATE_KEY]
+    env.close()
+
+
+@needs_engine
+def test_a_broken_game_fails_its_reset_clearly_and_the_others_still_play(games, tmp_path):
+    root = tmp_path / "json_2.1.1"
+    good = "pick_and_place_simple-Box-None-Sofa-test0/trial_household_test_0"
+    shutil.copytree(games / "valid_unseen" / good, root / "valid_unseen" / good)
+    broken = root / "valid_unseen" / "pick_and_place_simple-Mug-None-Desk-0" / "trial_0"
+    shutil.copytree(games / "valid_unseen" / good, broken)
+    game = json.loads((broken / GAME).read_text())
+    (broken / GAME).write_text(json.dumps({**game, "pddl_problem": "(define (problem x) (:objects"}))
+    env = gym.make("ALFWorld-v0", data_path=root, split="valid_unseen")
+    with pytest.raises(EnvError, match="ALFWorldEnv failed to start an episode"):
+        env.reset(options={"task_id": "pick_and_place_simple-Mug-None-Desk-0/trial_0"})
+    obs, info = env.reset(options={"task_id": good})
+    assert obs.startswith("-= Welcome to TextWorld, ALFRED! =-") and info[keys.TASK_ID] == good
     env.close()
 
 
