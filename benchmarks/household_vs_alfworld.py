@@ -103,7 +103,7 @@ def report(figures: dict[str, Any]) -> str:
     reset_ratio = figures["household_resets_per_s"] / figures["alfworld_resets_per_s"]
     return (
         f"Household-Text-v0 vs ALFWorld-v0 on the same {figures['games']} {figures['difficulty']} games "
-        f"({figures['steps']:.0f} random admissible commands, {figures['wins']:.0f} games won by both): "
+        f"({figures['steps']:.0f} random admissible commands, the same {figures['wins']:.0f} won by both): "
         f"{figures['household_steps_per_s']:,.0f} vs {figures['alfworld_steps_per_s']:,.1f} steps/s "
         f"({step_ratio:,.0f}x); {figures['household_resets_per_s']:,.0f} vs "
         f"{figures['alfworld_resets_per_s']:,.2f} resets/s with a game load ({reset_ratio:,.0f}x)"

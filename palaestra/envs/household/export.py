@@ -76,7 +76,7 @@ def alfred_logic() -> tuple[str, str]:
 
 
 def _ids(names: Iterable[str]) -> dict[str, str]:
-    """ALFWorld-style ids of Household names (``"cabinet 3"`` -> ``"Cabinet_bar_04"``).
+    """ALFWorld-style ids of Household names (``"cabinet 3"`` of 7 -> ``"Cabinet_bar_04"``).
 
     ALFWorld's demangler sorts the ids of a kind and numbers them from the highest down, so the id
     of number ``k`` of ``n`` sorts at place ``n - k``.
