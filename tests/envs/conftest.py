@@ -23,16 +23,16 @@ def alfworld_games(tmp_path_factory):
 
 
 # Data-set id -> (its data variable, the fixture that writes data for it).
-TEST_DATA = {"ALFWorld-v0": ("PALAESTRA_ALFWORLD_DIR", "alfworld_games")}
+WRITTEN_DATA = {"ALFWorld-v0": ("PALAESTRA_ALFWORLD_DIR", "alfworld_games")}
 
 
 @pytest.fixture
-def test_data(request, monkeypatch):
+def written_data(request, monkeypatch):
     """Point a data-set id's variable at data the tests wrote, where they can write some."""
 
     def provide(env_id: str) -> None:
-        if env_id in TEST_DATA:
-            variable, fixture = TEST_DATA[env_id]
+        if env_id in WRITTEN_DATA:
+            variable, fixture = WRITTEN_DATA[env_id]
             monkeypatch.setenv(variable, str(request.getfixturevalue(fixture)))
 
     return provide
