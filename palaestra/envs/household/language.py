@@ -97,6 +97,7 @@ def match(text: str) -> Command | None:
 
 
 def not_a_command(text: str) -> str:
+    """The error for text of no command's form: the commands, with what R, O and X stand for."""
     return (
         f"{quote(text)} is not a command. The commands are: {COMMANDS}, where R is a receptacle such "
         "as 'countertop 1', O an object such as 'mug 2', and X either."
@@ -104,6 +105,7 @@ def not_a_command(text: str) -> str:
 
 
 def no_such_receptacle(name: str, receptacles: list[str]) -> str:
+    """The error for a command naming a receptacle the home lacks: the receptacles it has."""
     return f"there is no receptacle called {quote(name)} here; the receptacles are: {', '.join(receptacles)}"
 
 
