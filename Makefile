@@ -7,7 +7,10 @@ PIP := $(PY) -m pip
 # multi-GB CUDA build, while this pin satisfies every extra's `torch>=` range.
 TORCH := torch==2.13.0
 # The extras whose code the test suite exercises.
-TEST_EXTRAS := test,llm,ray,multiagent,babyai,medical,bench,docker,scienceworld,search,train,openenv,trl,verifiers,web
+TEST_EXTRAS := test,llm,ray,multiagent,babyai,medical,bench,docker,scienceworld,search,train,openenv,trl,verifiers,web,alfworld
+# fast-downward-textworld (the alfworld extra) builds by running a bare `python`: the venv's must be the
+# one found, since pip's build environment leaves another interpreter without its standard library.
+VENV_ON_PATH := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 STAMP := $(VENV)/.installed
 
 .PHONY: bench test install system-packages clean
@@ -18,7 +21,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml Makefile
 	$(PIP) install --quiet $(TORCH)
-	$(PIP) install --quiet -e ".[$(TEST_EXTRAS)]"
+	$(VENV_ON_PATH) $(PIP) install --quiet -e ".[$(TEST_EXTRAS)]"
 	touch $@
 
 install: $(STAMP)

@@ -22,7 +22,8 @@ def skip_if_missing(env_id: str) -> None:
 
 @pytest.mark.parametrize("check", list(CHECKS), ids=list(CHECKS))
 @pytest.mark.parametrize("env_id", ENV_IDS)
-def test_conformance(env_id, check):
+def test_conformance(env_id, check, written_data):
+    written_data(env_id)  # data-set ids whose data the tests write (conftest.WRITTEN_DATA) run on it
     skip_if_missing(env_id)
     CHECKS[check](env_id)
 
@@ -46,7 +47,8 @@ _REPLIES = st.one_of(
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
-def test_fuzzed_replies_never_raise(env_id):
+def test_fuzzed_replies_never_raise(env_id, written_data):
+    written_data(env_id)
     skip_if_missing(env_id)
     env = gym.make(env_id)
     base = env.unwrapped

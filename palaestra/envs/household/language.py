@@ -78,21 +78,35 @@ def parse(text: str, world: HouseholdWorld) -> Command:
 
     ``"  Take MUG 2 from   countertop 1"`` is ``Command("take", obj="mug 2", recep="countertop 1")``.
     """
+    cmd = match(text)
+    if cmd is None:
+        raise ActionError(not_a_command(text))
+    if cmd.recep is not None and cmd.recep not in world.receptacles:
+        raise ActionError(no_such_receptacle(cmd.recep, world.room_list))
+    return cmd
+
+
+def match(text: str) -> Command | None:
+    """The command whose form ``text`` has, whatever it names (``None`` if it has no command's form)."""
     said = normalize(text)
     for pattern, verb, fields in _FORMS:
-        match = pattern.fullmatch(said)
-        if match is not None:
-            cmd = Command(verb, **dict(zip(fields, match.groups(), strict=True)))
-            if cmd.recep is not None and cmd.recep not in world.receptacles:
-                raise ActionError(
-                    f"there is no receptacle called {quote(cmd.recep)} here; "
-                    f"the receptacles are: {', '.join(world.room_list)}"
-                )
-            return cmd
-    raise ActionError(
+        found = pattern.fullmatch(said)
+        if found is not None:
+            return Command(verb, **dict(zip(fields, found.groups(), strict=True)))
+    return None
+
+
+def not_a_command(text: str) -> str:
+    """The error for text of no command's form: the commands, with what R, O and X stand for."""
+    return (
         f"{quote(text)} is not a command. The commands are: {COMMANDS}, where R is a receptacle such "
         "as 'countertop 1', O an object such as 'mug 2', and X either."
     )
+
+
+def no_such_receptacle(name: str, receptacles: list[str]) -> str:
+    """The error for a command naming a receptacle the home lacks: the receptacles it has."""
+    return f"there is no receptacle called {quote(name)} here; the receptacles are: {', '.join(receptacles)}"
 
 
 def command_text(cmd: Command) -> str:
