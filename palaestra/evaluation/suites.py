@@ -152,8 +152,10 @@ def _rules() -> dict[str, dict[str, Any]]:
     return json.loads(text)
 
 
-def _accepts_split(env_id: str) -> bool:
-    """Whether the env's constructor takes ``split`` (procedural envs do; some adapters do not)."""
+def _test_split(env_id: str) -> str | None:
+    """The split a suite scores ``env_id`` on: ``test``, or for an env without one its last split (the
+    held-out one: HoVer's ``dev``, ALFWorld's ``valid_unseen``); None when its constructor takes no
+    ``split`` (some adapters)."""
     entry_point = gym.spec(env_id).entry_point
     creator = (
         gym.envs.registration.load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
@@ -161,13 +163,16 @@ def _accepts_split(env_id: str) -> bool:
     try:
         parameters = inspect.signature(creator).parameters
     except (TypeError, ValueError):
-        return False
-    return "split" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        return None
+    if "split" not in parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return None
+    splits = tuple(getattr(creator, "splits", ("test",)))
+    return "test" if "test" in splits else splits[-1]
 
 
 def _suite_env(entry: EnvEntry, episodes: int) -> SuiteEnv:
-    kwargs = {"split": "test"} if _accepts_split(entry.id) else {}
-    return SuiteEnv(entry.id, entry.family, kwargs, tuple(range(episodes)))
+    split = _test_split(entry.id)
+    return SuiteEnv(entry.id, entry.family, {} if split is None else {"split": split}, tuple(range(episodes)))
 
 
 def _versioned(suite_id: str, rule_version: int | str, description: str, envs: list[SuiteEnv]) -> Suite:

@@ -99,3 +99,10 @@ def test_custom_suite_checks_its_input():
         custom_suite(["Snake-Text-v0", "Snake-Text-v0"], 3)
     with pytest.raises(ValueError, match="at least 1"):
         custom_suite(["Snake-Text-v0"], 0)
+
+
+def test_an_env_without_a_test_split_is_scored_on_its_held_out_one():
+    suite = custom_suite(["Snake-Text-v0", "HoVer-v0"], 1)
+    splits = {env.env_id: env.kwargs.get("split") for env in suite.envs}
+    assert splits == {"Snake-Text-v0": "test", "HoVer-v0": "dev"}
+    assert custom_suite(["ALFWorld-v0"], 1).envs[0].kwargs == {"split": "valid_unseen"}
