@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +118,7 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
     recipe = folder / RECIPE
     if not recipe.is_file():
         raise UsageError(f"no recipe {recipe}: a policy starts as a folder with its {RECIPE}")
-    started = time.time()
     config, _, final = train(recipe)
-    train_seconds = time.time() - started
     run = Path(config.run.output_dir)
     sft_folder = run / "sft_model"
     for model_folder in (sft_folder, final / "policy"):  # each plays as policy:FOLDER
@@ -141,8 +139,8 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
     gain = paired_difference(results["policy"], results["sft"])
     description = {
         **describe(config, folder),
-        "trained_on": f"{config.run.device} ({platform.machine()}, {platform.processor() or 'cpu'})",
-        "train_seconds": round(train_seconds),
+        "trained_on": _hardware(config.run.device),
+        "rl_seconds": round(sum(row["step_seconds"] for row in _metrics(run))),
         "results": {
             "split": "test",
             "episodes": episodes,
@@ -154,6 +152,22 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
     card = model_card(name, config, description, recipe.read_text(encoding="utf-8").strip())
     (folder / "README.md").write_text(card, encoding="utf-8")
     return folder
+
+
+def _metrics(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _hardware(device: str) -> str:
+    """Where the training ran, in words."""
+    import torch
+
+    if device.startswith("cuda") or (device == "auto" and torch.cuda.is_available()):
+        return f"GPU ({torch.cuda.get_device_name()})"
+    return (
+        f"CPU only ({platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch "
+        "thread(s)); no GPU"
+    )
 
 
 def _parameters(folder: Path) -> int:
@@ -197,7 +211,7 @@ def model_card(name: str, config: TrainConfig, description: dict[str, Any], reci
         prompt += f"; {config.rollout.history_turns} earlier turns kept"
     options = description["agent_options"]
     sft, rollout, objective = config.sft, config.rollout, config.objective
-    minutes = description["train_seconds"] / 60
+    minutes = description["rl_seconds"] / 60
     return f"""# `policy:{name}`
 
 A {description["parameters"]:,}-parameter Llama-architecture policy that plays {env}. It was built and
@@ -233,7 +247,7 @@ and is listed by `palaestra policies`.
   `{rollout.reward}` less {rollout.invalid_penalty} per invalid reply, learning rate {config.optim.lr}.
 - Seeds: `run.seed = {config.run.seed}` (torch, task draws, tokenizer corpus). Test seeds never appear
   in training: the env's train and test splits are disjoint.
-- Hardware: {description["trained_on"]}; {minutes:.0f} minutes for SFT and RL together. No GPU was used.
+- Hardware: {description["trained_on"]}; the RL steps took {minutes:.0f} minutes in all.
 - Command, from a checkout: `python -m palaestra.policy_build {name}` (trains, scores and writes this
   folder; `palaestra train palaestra/agents/policies/{name}/train.toml` runs the training alone).
 
