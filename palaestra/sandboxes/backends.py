@@ -117,9 +117,11 @@ class Backend:
         return f"<sandbox backend {self.name}>"
 
 
+@functools.cache
 def python_paths() -> list[str]:
     """Folders the interpreter needs, outside the system folders: the environment and, for an
-    interpreter that lives outside it (pyenv, a conda base), the interpreter's own installation."""
+    interpreter that lives outside it (pyenv, a conda base), the interpreter's own installation.
+    Worked out once: every sandbox start needs them."""
     needed = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     needed.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
     system = ("/usr/", "/bin/", "/lib")
@@ -128,9 +130,11 @@ def python_paths() -> list[str]:
     return [p for p in kept if not any(p != q and p.startswith(q + "/") for q in kept)]
 
 
+@functools.cache
 def site_packages() -> list[str]:
     """Where the environment's packages are; the worker runs with ``-S`` (a site import parses
-    every ``.pth`` file, which costs more than the rest of the start) and adds these itself."""
+    every ``.pth`` file, which costs more than the rest of the start) and adds these itself.
+    Worked out once (``sysconfig`` takes a millisecond to answer)."""
     return list(dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")]))
 
 
@@ -198,15 +202,22 @@ class BwrapBackend(Backend):
         return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write)
 
 
+NAMESPACE_END_WAIT = 0.05  # seconds for a killed bwrap sandbox to end by itself, before the sweeps
+
+
 class _BwrapSandboxed(Sandboxed):
     def __init__(
         self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None, info_fd: int, block_fd: int
     ) -> None:
         super().__init__(popen, work_dir, group)
-        with os.fdopen(info_fd, "rb") as info:  # bwrap closes it once the namespaces stand
-            text = info.read()
         self._pidfd = self._namespace = None
         try:
+            with os.fdopen(info_fd, "rb") as info:  # bwrap closes it once the namespaces stand
+                if group is not None:
+                    # Moved while bwrap makes the namespaces: the first move into a group waits for
+                    # the kernel (an RCU grace period, milliseconds); the next one, below, does not.
+                    group.add(popen.pid)
+                text = info.read()
             if text:
                 info = json.loads(text)
                 # A pidfd names the namespace's first process for good: no pid reuse can misdirect
@@ -214,28 +225,32 @@ class _BwrapSandboxed(Sandboxed):
                 self._pidfd = os.pidfd_open(info["child-pid"])
                 self._namespace = f"pid:[{info['pid-namespace']}]"
                 if group is not None:
-                    group.add(popen.pid)
                     group.add(info["child-pid"])
                 os.write(block_fd, b"go")
         finally:
             os.close(block_fd)  # without the go, bwrap's first process exits at once
 
     def kill(self) -> None:
-        if self.group is not None:
-            self.group.kill()
         if self._pidfd is None:
+            if self.group is not None:
+                self.group.kill()
             self.popen.kill()  # bwrap failed before it made the namespace
         else:
             try:
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             except ProcessLookupError:
                 pass  # already gone
-            # The kernel would end the namespace's other processes itself, but from inside it,
-            # competing for the CPU with all of them (seconds, for a busy fork bomb): kill them
-            # here, from the cgroup if there is one (it was emptied above), else by namespace.
-            if self.group is None:
-                _kill_namespace("pid", self._namespace)
-            select.select([self._pidfd], [], [], KILL_TIMEOUT)
+            # With its first process the kernel ends the whole namespace (and lets no process fork
+            # in it meanwhile), at once for a few processes. Many busy ones (a fork bomb's) compete
+            # for the CPU with the kernel's work from inside, for seconds: if the namespace is
+            # not gone in a moment, kill them here, from the cgroup if there is one, else by
+            # namespace (each sweep costs a few milliseconds, so only then).
+            if not select.select([self._pidfd], [], [], NAMESPACE_END_WAIT)[0]:
+                if self.group is not None:
+                    self.group.kill()
+                else:
+                    _kill_namespace("pid", self._namespace)
+                select.select([self._pidfd], [], [], KILL_TIMEOUT)
             os.close(self._pidfd)
             self._pidfd = None
         self.popen.wait()

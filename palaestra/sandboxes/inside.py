@@ -11,15 +11,15 @@ with a marker so the host knows that it has all of a cell's output.
 It imports nothing from palaestra (the package is not mounted in the sandbox) and only the
 standard library, since it runs before the environment's ``site-packages`` is on the path; and as
 little of it as it can, since imports are most of a cold sandbox's start: the json, base64,
-traceback and ast modules would each add several milliseconds (``ast`` is imported by sessions
-only, ``traceback`` after an exception only).
+traceback and ast modules would each add several milliseconds, and even ``os`` a millisecond or
+two. So it speaks to the system through ``posix`` (built in, and already loaded: ``os`` is made on
+top of it) and imports the rest where it is needed: ``os`` to write input files, ``binascii`` to
+return written ones, ``ast`` in sessions, ``traceback`` after an exception.
 """
 
-import binascii
 import marshal
-import os
+import posix
 import resource
-import stat
 import sys
 
 MAX_FRAME = 1 << 30
@@ -28,7 +28,7 @@ MAX_FRAME = 1 << 30
 def read_exact(fd, size):
     data = b""
     while len(data) < size:
-        chunk = os.read(fd, size - len(data))
+        chunk = posix.read(fd, size - len(data))
         if not chunk:
             raise EOFError
         data += chunk
@@ -57,14 +57,21 @@ def to_json(value):
 
 
 def base64(data):
+    import binascii
+
     return binascii.b2a_base64(data, newline=False).decode()
+
+
+def fsencode(name):
+    """``os.fsencode``, without ``os``."""
+    return name.encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
 
 
 def send(fd, message):
     data = to_json(message).encode()
     view = memoryview(len(data).to_bytes(4, "big") + data)
     while view:
-        view = view[os.write(fd, view) :]
+        view = view[posix.write(fd, view) :]
 
 
 def enter_user_namespace():
@@ -78,7 +85,7 @@ def enter_user_namespace():
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    uid, gid = os.geteuid(), os.getegid()
+    uid, gid = posix.geteuid(), posix.getegid()
     if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
         return False
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
@@ -95,6 +102,10 @@ def set_limits(limits):
 
 
 def write_files(files):
+    if not files:
+        return
+    import os
+
     for name, content in files.items():
         os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
         with open(name, "wb") as file:
@@ -102,22 +113,27 @@ def write_files(files):
 
 
 def snapshot(work_dir):
-    """What each regular file of the work directory is now: (inode, size, mtime, ctime) by path."""
+    """What each regular file of the work directory is now: (inode, size, mtime, ctime) by its path
+    relative to the directory. Symbolic links are neither followed nor listed."""
     seen = {}
-    for root, _, names in os.walk(work_dir):
-        for name in names:
-            full = os.path.join(root, name)
-            try:
-                info = os.lstat(full)
-            except OSError:
-                continue  # removed meanwhile by the code's own processes
-            if stat.S_ISREG(info.st_mode):
-                seen[os.path.relpath(full, work_dir)] = (
-                    info.st_ino,
-                    info.st_size,
-                    info.st_mtime_ns,
-                    info.st_ctime_ns,
-                )
+    folders = [""]  # relative paths ending in "/", the work directory's own ""
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = posix.scandir(f"{work_dir}/{folder}")
+        except OSError:
+            continue  # removed meanwhile by the code's own processes, or unreadable
+        with entries:
+            for entry in entries:
+                path = folder + entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(path + "/")
+                    elif entry.is_file(follow_symlinks=False):
+                        info = entry.stat(follow_symlinks=False)
+                        seen[path] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                except OSError:
+                    continue  # removed meanwhile
     return seen
 
 
@@ -130,15 +146,15 @@ def changed_files(work_dir, before, cap):
         if before.get(path) == now:
             continue
         if total + now[1] > cap:
-            skipped.append(base64(os.fsencode(path)))
+            skipped.append(base64(fsencode(path)))
             continue
         try:
-            with open(os.path.join(work_dir, path), "rb") as file:
+            with open(f"{work_dir}/{path}", "rb") as file:
                 data = file.read(now[1])
         except OSError:
             continue
         total += len(data)
-        found[base64(os.fsencode(path))] = base64(data)
+        found[base64(fsencode(path))] = base64(data)
     return found, skipped
 
 
@@ -190,7 +206,7 @@ def end_output(marker):
     marked = []
     for fd in (1, 2):
         try:
-            marked.append(os.write(fd, marker) == len(marker))
+            marked.append(posix.write(fd, marker) == len(marker))
         except OSError:
             marked.append(False)  # the code closed the fd: the host then starts a fresh worker
     return marked
@@ -199,17 +215,17 @@ def end_output(marker):
 def main():
     # The reply channel: an inherited pipe's fd, or a FIFO's path where no fd can be passed in.
     where = sys.argv[2]
-    replies = int(where) if where.isdigit() else os.open(where, os.O_WRONLY)
-    requests = os.dup(0)
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.set_inheritable(requests, False)  # children the code starts must not speak the protocol
-    os.set_inheritable(replies, False)
+    replies = int(where) if where.isdigit() else posix.open(where, posix.O_WRONLY)
+    requests = posix.dup(0)
+    posix.dup2(posix.open("/dev/null", posix.O_RDONLY), 0)
+    posix.set_inheritable(requests, False)  # children the code starts must not speak the protocol
+    posix.set_inheritable(replies, False)
     setup = receive(requests)
     in_namespace = enter_user_namespace() if setup["user_namespace"] else False
     set_limits(setup["limits"])
     sys.path.extend(setup["path"])
     work_dir = setup["work_dir"]
-    os.chdir(work_dir)
+    posix.chdir(work_dir)
     write_files(setup["files"])
     marker = setup["marker"]
     cap = setup["files_cap"]
@@ -224,7 +240,7 @@ def main():
             try:
                 code = receive(requests)["code"]
             except EOFError:
-                os._exit(0)
+                posix._exit(0)
             cell += 1
             filename = f"<cell {cell}>"
         before = snapshot(work_dir)
@@ -233,7 +249,7 @@ def main():
         files, skipped = changed_files(work_dir, before, cap)
         send(replies, {"exit_code": exit_code, "marked": marked, "files": files, "files_skipped": skipped})
         if script:
-            os._exit(exit_code & 0xFF)  # without waiting for threads the code left running
+            posix._exit(exit_code & 0xFF)  # without waiting for threads the code left running
 
 
 if __name__ == "__main__":

@@ -84,8 +84,10 @@ _COLUMN_MOVES: dict[bytes, int] = {}
 
 
 def _learn_lines(lines: tuple[bytes, ...]) -> None:
-    """Work out the moves that change each of ``lines``, as a row and as a column."""
+    """Work out the moves that change each of ``lines`` not yet known, as a row and as a column."""
     for line in lines:
+        if line in _ROW_MOVES:  # known (as a row and as a column: both are learnt together)
+            continue
         start, end = _SLIDES[False][line] != line, _SLIDES[True][line] != line
         _ROW_MOVES[line] = start << LEFT | end << RIGHT
         _COLUMN_MOVES[line] = start << UP | end << DOWN

@@ -110,11 +110,16 @@ class SnakeEnv(TextEnv):
     def _describe(self) -> str:
         w = self.world
         if not self.text_board:
-            return f"Turn {self.turn}.\n{view.status(w)}"
+            return f"Turn {self._turn}.\n{view.status(w)}"
         board = self._text.board(w.grid)
-        return f"Turn {self.turn}.\n{board}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
+        return f"Turn {self._turn}.\n{board}\n{view.LEGEND}\n{view.status(w, self._text.coords)}"
 
     def _instructions(self) -> str:
+        return self._instruction_text
+
+    @cached_property
+    def _instruction_text(self) -> str:
+        """The instructions, which depend on the settings alone: written once, read at every reset."""
         s = self.settings
         shown = self.text_board
         enemy_snake = f"An enemy snake{symbols_note('E/e', shown)}"

@@ -25,16 +25,14 @@ MIN_CELL = 5  # pixels per cell: below this the heads' eyes and the apples' disc
 def status(world: SnakeWorld, coords: list[str] | None = None) -> str:
     """Both snakes and the apples in words, with where they are if ``coords`` names each cell
     (``GridText.coords``); a -Vision- text leaves positions to the image."""
-
-    def head_at(cell: int) -> str:
-        return f"head at {coords[cell]}, " if coords else ""
-
+    you_at = f"head at {coords[world.snake[0]]}, " if coords else ""
     you = (
-        f"You: {head_at(world.snake[0])}heading {DIRECTIONS[world.heading]}, "
+        f"You: {you_at}heading {DIRECTIONS[world.heading]}, "
         f"length {len(world.snake)}{'' if world.alive else ', dead'}.\n"
     )
     if world.other:
-        enemy = f"Enemy: {head_at(world.other[0])}length {len(world.other)}.\n"
+        enemy_at = f"head at {coords[world.other[0]]}, " if coords else ""
+        enemy = f"Enemy: {enemy_at}length {len(world.other)}.\n"
     else:
         enemy = "" if world.opponent == "none" else "Enemy: dead.\n"
     eaten = f"Eaten: {world.apples_eaten} of {world.target_apples}."

@@ -68,6 +68,26 @@ def _neighbour_table(size: int) -> tuple[tuple[int | None, ...], ...]:
     return tuple(table)
 
 
+@functools.cache
+def _placements(size: int) -> tuple[tuple[tuple[int, ...] | None, ...], ...]:
+    """By heading, then by head cell: a straight snake of START_LENGTH with its head on that cell,
+    heading that way, as its cells from head to tail and then the cell ahead of its head; None
+    where these do not all lie on the board. Built once per size."""
+    neighbours = _neighbour_table(size)
+    table = []
+    for heading in range(4):
+        back = (heading + 2) % 4
+        row = []
+        for head in range(size * size):
+            cells = [head]
+            while len(cells) < START_LENGTH and cells[-1] is not None:
+                cells.append(neighbours[cells[-1]][back])
+            cells.append(neighbours[head][heading])
+            row.append(tuple(cells) if None not in cells else None)
+        table.append(tuple(row))
+    return tuple(table)
+
+
 class _Distances(dict):
     """cell -> the Manhattan distance from it to every cell of the board (bytes), worked out on first use."""
 
@@ -243,38 +263,27 @@ class SnakeWorld:
             safe = self._safe_moves_of_other()
         if not safe:
             return self.other_heading
-        if not self.apples:
+        if len(safe) == 1 or not self.apples:
             return safe[0]
         targets, distances, apples = self.neighbours[self.other[0]], self.distances, self.apples
         best, best_distance = safe[0], None
         for d in safe:
-            to = distances[targets[d]]
-            distance = min([to[a] for a in apples])
+            distance = min(map(distances[targets[d]].__getitem__, apples))
             if best_distance is None or distance < best_distance:
                 best, best_distance = d, distance
         return best
 
     # -- set-up ---------------------------------------------------------------------------------
     def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
-        """A straight snake of START_LENGTH on free cells, heading away from its body."""
-        grid, neighbours = self.grid, self.neighbours
+        """A straight snake of START_LENGTH on free cells, heading away from its body, with a free
+        cell ahead: a random heading and head cell, drawn again until they fit."""
+        grid, placements = self.grid, _placements(self.size)
         while True:
             heading = self._randint(4)
-            back = (heading + 2) % 4
-            cell = self._randint(len(grid))
-            cells = [cell]
-            for _ in range(START_LENGTH - 1):
-                nxt = neighbours[cells[-1]][back]
-                if nxt is None:
-                    break
-                cells.append(nxt)
-            ahead = neighbours[cell][heading]
-            if (
-                len(cells) == START_LENGTH
-                and ahead is not None
-                and all(grid[c] == EMPTY for c in (*cells, ahead))
-            ):
+            cells = placements[heading][self._randint(len(grid))]
+            if cells is not None and all(grid[c] == EMPTY for c in cells):
                 break
+        cells = cells[:START_LENGTH]  # the cell ahead stays free
         body.extend(cells)
         self.grid[cells[0]] = head_code
         for c in cells[1:]:
