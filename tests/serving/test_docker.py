@@ -1,4 +1,7 @@
-"""The serve-env image: built and served when a Docker engine answers and has the base image."""
+"""The serve-env image: built and served when a Docker engine answers and has the base image.
+
+Where ``PALAESTRA_DOCKER_BASE`` names the base image (as ``.ci/run`` does, after making one with
+``docker/local-python-base.sh``), a build that cannot run fails instead of skipping."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "docker" / "serve-env.Dockerfile"
 WHEELS = ROOT / "docker" / "wheels"
 BASE_IMAGE = os.environ.get("PALAESTRA_DOCKER_BASE", "python:3.11-slim")
+BASE_IMAGE_REQUIRED = "PALAESTRA_DOCKER_BASE" in os.environ
 
 
 def free_port() -> int:
@@ -50,15 +54,23 @@ def why_not_docker() -> str | None:
 @pytest.mark.slow
 def test_the_image_builds_and_serves_an_episode():
     reason = why_not_docker()
+    if reason and BASE_IMAGE_REQUIRED:
+        pytest.fail(f"PALAESTRA_DOCKER_BASE names {BASE_IMAGE}, but the image cannot be built: {reason}")
     if reason:
         pytest.skip(reason)
     from palaestra.serving.openenv import PalaestraEnvClient
 
     tag = f"palaestra-serve-env-test:{uuid.uuid4().hex[:8]}"
-    arguments = ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
+    # --no-compile: no bytecode for the ~100 packages, a third less build time and image
+    pip_options = "--no-compile"
     if any(WHEELS.glob("*.whl")):  # wheels put there for an offline build: install from them alone
-        arguments += ["--build-arg", "PIP_OPTIONS=--no-index --find-links /opt/wheels"]
-    build = docker("build", "-f", str(DOCKERFILE), *arguments, "-t", tag, str(ROOT), timeout=1200)
+        pip_options += " --no-index --find-links /opt/wheels"
+    arguments = ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--build-arg", f"PIP_OPTIONS={pip_options}"]
+    # the host's network: pip in the build reaches the index the host reaches (an engine started
+    # with --bridge=none, as scripts/start-docker.sh does, has no other)
+    build = docker(
+        "build", "--network", "host", "-f", str(DOCKERFILE), *arguments, "-t", tag, str(ROOT), timeout=1200
+    )
     assert build.returncode == 0, build.stderr[-3000:]
     name = tag.replace(":", "-")
     try:
@@ -76,9 +88,17 @@ def test_the_image_builds_and_serves_an_episode():
             except OSError:
                 assert time.monotonic() < deadline, docker("logs", name).stderr[-2000:]
                 time.sleep(0.5)
+        local = gym.make("Snake-Text-v0")
         with PalaestraEnvClient(base_url=url).sync() as client:
             result = client.reset(seed=3)
-        assert result.observation.text == gym.make("Snake-Text-v0").reset(seed=3)[0]
+            assert result.observation.text == local.reset(seed=3)[0]
+            for move in ["<action>up</action>", "<action>left</action>", "sideways"]:
+                result = client.step(move)
+                observation, reward, terminated, _, info = local.step(move)
+                assert (result.observation.text, result.reward) == (observation, reward)
+                assert result.observation.info.get("action_error") == info.get("action_error")
+                if terminated:
+                    break
     finally:
         docker("rm", "-f", name)
         docker("image", "rm", "-f", tag)
