@@ -34,6 +34,11 @@ def docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
 
 
+def health(container: str) -> str:
+    """The container's health as its engine reports it: starting, healthy or unhealthy."""
+    return docker("inspect", "--format", "{{.State.Health.Status}}", container).stdout.strip()
+
+
 def why_not_docker() -> str | None:
     """Why the image cannot be built here, or ``None``."""
     if shutil.which("docker") is None:
@@ -77,7 +82,9 @@ def test_the_image_builds_and_serves_an_episode():
         # the host's network, the server on its loopback: no bridge or port publishing needed
         port = free_port()
         served = ["--host", "127.0.0.1", "--port", str(port), "Snake-Text-v0"]  # over the image's defaults
-        run = docker("run", "-d", "--name", name, "--network", "host", tag, *served)
+        run = docker(
+            "run", "-d", "--name", name, "--network", "host", "--health-interval", "1s", tag, *served
+        )
         assert run.returncode == 0, run.stderr
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -99,6 +106,11 @@ def test_the_image_builds_and_serves_an_episode():
                 assert result.observation.info.get("action_error") == info.get("action_error")
                 if terminated:
                     break
+        # the image's health check finds the server on the port given over the image's default
+        deadline = time.monotonic() + 30
+        while (status := health(name)) != "healthy" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status == "healthy", docker("inspect", "--format", "{{json .State.Health.Log}}", name).stdout
     finally:
         docker("rm", "-f", name)
         docker("image", "rm", "-f", tag)
