@@ -5,6 +5,7 @@ import urllib.request
 
 
 def option(arguments: list[str], name: str, default: str) -> str:
+    """The last value given for ``name`` (``--port 8001`` or ``--port=8001``), else ``default``."""
     value = default
     for index, argument in enumerate(arguments):
         if argument == name and index + 1 < len(arguments):
