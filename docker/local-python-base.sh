@@ -8,6 +8,10 @@
 set -eu
 image=${1:-local/python:3-host}
 python=$(readlink -f "${PYTHON:-/usr/bin/python3}")  # the system's Python, not a virtualenv's
+"$python" -m pip --version >/dev/null 2>&1 || {
+    echo "$python has no pip, which the image's build runs: apt-get install python3-pip" >&2
+    exit 1
+}
 version=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT

@@ -9,7 +9,11 @@ import json
 import gymnasium as gym
 import pytest
 
-pytest.importorskip("verl.experimental.agent_loop", reason="pip install 'palaestra[verl]'")
+pytest.importorskip(
+    "verl.experimental.agent_loop",
+    reason="no verl here: verl 0.9 pins transformers<5.11, which TRL cannot use, so these tests run in "
+    "their own venv: `make test-verl` (.venv-verl, docs/integrations.md), or pip install 'palaestra[verl]'",
+)
 
 import hydra  # noqa: E402
 import torch  # noqa: E402

@@ -8,6 +8,7 @@ token counting, and that an engine (transformers, vLLM) loads and runs a model f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 CHAT_TEMPLATE = (
@@ -33,11 +34,14 @@ def build_tiny_chat_model(
     heads: int = 2,
     context_length: int = 8192,
     seed: int = 0,
+    corpus: Sequence[str] = (),
 ) -> Path:
     """Save a tiny Llama-architecture chat model and its tokenizer to ``folder``; return the folder.
 
     The defaults give a few thousand parameters (fast on CPU). Engines with attention kernels that
     need wide heads (vLLM) want ``hidden_size / heads`` of 64, e.g. ``hidden_size=128, heads=2``.
+    ``corpus`` adds texts the tokenizer learns its words from, so that text like them (a chat
+    template, a tool call) takes few tokens.
     """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -54,7 +58,7 @@ def build_tiny_chat_model(
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    bpe.train_from_iterator(_CORPUS, trainer=trainer)
+    bpe.train_from_iterator([*_CORPUS, *corpus], trainer=trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=bpe, pad_token="<|pad|>", eos_token="<|end|>", bos_token="<|end|>"
     )
