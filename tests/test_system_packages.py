@@ -91,7 +91,7 @@ def test_a_failed_install_says_so_and_the_tests_go_on(tmp_path):
 def test_the_list_lives_in_the_script_only_and_make_test_runs_it(package):
     makefile, ci = (ROOT / "Makefile").read_text(), (ROOT / ".ci" / "run").read_text()
     assert package in SCRIPT.read_text() and package not in ci
-    assert "\ntest: $(STAMP) system-packages\n" in makefile
+    assert "\ntest: $(STAMP) $(VERL_STAMP) system-packages\n" in makefile
     assert "\nsystem-packages:\n\tscripts/system-packages.sh\n" in makefile
     assert "\nbench: $(STAMP)\n" in makefile  # bench needs no system package
     assert "\nmake test\n" in ci

@@ -190,7 +190,8 @@ def copy_checkout(target):
     shutil.copy(root / "pyproject.toml", target)
     (target / "tests" / "envs").mkdir(parents=True)
     shutil.copy(root / "tests" / "conftest.py", target / "tests")
-    shutil.copy(root / "tests" / "envs" / "test_conformance.py", target / "tests" / "envs")
+    for name in ("conftest.py", "test_conformance.py"):  # the conformance tests and their fixtures
+        shutil.copy(root / "tests" / "envs" / name, target / "tests" / "envs")
 
 
 @pytest.mark.slow
