@@ -235,16 +235,27 @@ def test_bench_help_names_the_output_folder_it_uses():
     assert "runs/<suite>-bench-<time>" in help_text
 
 
+@pytest.mark.slow
 def test_bench_runs_quick_with_random_and_expert_and_prints_the_table(tmp_path):
-    result = run_cli("bench", "--out", str(tmp_path / "bench"), "--no-progress")
+    from palaestra.agents.policies import policies
+    from palaestra.evaluation.evaluate import file_slug
+
+    result = run_cli("bench", "--out", str(tmp_path / "bench"), "--no-progress", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     # The ranking (its title, both agents, expert first), then the score of each family per agent.
-    ranking, _, per_family = result.stdout.partition("└")
+    ranking, _, rest = result.stdout.partition("└")
     assert "quick 5." in ranking, result.stdout
     agents = [line.split("│")[2].strip() for line in ranking.splitlines() if line.startswith("│ ")]
     assert [agent for agent in agents if agent] == ["expert", "random"], result.stdout
+    per_family = rest.split("policy:")[0]
     families = [line.split("│")[1].strip() for line in per_family.splitlines() if line.startswith("│ ")]
     assert {"arcade", "babyai", "household"} <= set(families), result.stdout
+    # Then each bundled policy's board: it, random and expert on the policy's env.
+    for policy in policies():
+        assert f"{policy.spec} beside random and expert" in result.stdout
+        board = tmp_path / "bench" / "policies" / policy.name
+        for spec in ("random", "expert", policy.spec):
+            assert (board / file_slug(spec) / "meta.json").is_file()
     for name in ("index.html", "leaderboard.md", "leaderboard.csv"):
         assert (tmp_path / "bench" / "leaderboard" / name).is_file()
     rerun = run_cli("bench", "--out", str(tmp_path / "bench"), "--no-progress")  # resumes: nothing to do
