@@ -33,9 +33,9 @@ from palaestra.agents.train.config import TrainConfig, load_config
 from palaestra.agents.train.trainer import Trainer, checkpoints
 from palaestra.core.errors import UsageError
 from palaestra.core.metrics import Interval, bootstrap_interval, interval_text, points_text
-from palaestra.core.runs import read_episodes
-from palaestra.evaluation.evaluate import evaluate
-from palaestra.evaluation.suites import custom_suite
+from palaestra.core.runs import META_FILE, read_episodes
+from palaestra.evaluation.evaluate import evaluate, resume
+from palaestra.evaluation.suites import Suite, custom_suite
 
 RECIPE = "train.toml"
 # The files of a transformers model folder that the policy needs to play.
@@ -73,24 +73,31 @@ def _write_description(folder: Path, description: dict[str, Any]) -> None:
     (folder / POLICY_FILE).write_text(json.dumps(description, indent=1) + "\n", encoding="utf-8")
 
 
-def train(recipe: Path) -> tuple[TrainConfig, str, Path]:
-    """Run (or finish) the recipe's training; its config, its text and the final checkpoint."""
+def train(recipe: Path) -> tuple[TrainConfig, Path]:
+    """Run (or finish) the recipe's training; its config and the final checkpoint."""
     config, text = load_config(recipe)
     saved = checkpoints(config.run.output_dir)
     trainer = Trainer(config, text, checkpoint=saved[-1] if saved else None)
     trainer.train()
-    return config, text, checkpoints(config.run.output_dir)[-1]
+    return config, checkpoints(config.run.output_dir)[-1]
 
 
-def score(run_dir: Path, config: TrainConfig, spec: str, episodes: int) -> dict:
-    """One agent's test-split run (resumed if it exists): mean score and success with intervals, and
+def held_out_suite(config: TrainConfig, episodes: int) -> Suite:
+    """The env's held-out seeds ``0..episodes-1`` at the recipe's settings."""
+    return custom_suite([config.env.ids[0]], episodes, kwargs=dict(config.env.kwargs))
+
+
+def score(run_dir: Path, suite: Suite, spec: str) -> dict:
+    """One agent's run of ``suite`` (a killed one resumes): mean score and success with intervals, and
     the score of every seed."""
-    env_id = config.env.ids[0]
-    suite = custom_suite([env_id], episodes, kwargs=dict(config.env.kwargs))
-    if not (run_dir / "episodes.jsonl").exists():
+    if (run_dir / META_FILE).exists():
+        outcome = resume(run_dir, suite=suite, spec=spec, show_progress=False)
+    else:
         outcome = evaluate(run_dir, suite, spec, show_progress=False)
-        if outcome.failure is not None:
-            raise UsageError(f"{spec} failed every episode: {outcome.failure}")
+    if outcome.failure is not None or outcome.interrupted:
+        raise UsageError(
+            f"{spec} did not finish its test run in {run_dir}: {outcome.failure or 'interrupted'}"
+        )
     records = sorted(read_episodes(run_dir / "episodes.jsonl"), key=lambda r: r.seed)
     scores = np.array([r.score for r in records], dtype=float)
     interval = bootstrap_interval(scores)
@@ -118,7 +125,7 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
     recipe = folder / RECIPE
     if not recipe.is_file():
         raise UsageError(f"no recipe {recipe}: a policy starts as a folder with its {RECIPE}")
-    config, _, final = train(recipe)
+    config, final = train(recipe)
     run = Path(config.run.output_dir)
     sft_folder = run / "sft_model"
     for model_folder in (sft_folder, final / "policy"):  # each plays as policy:FOLDER
@@ -129,7 +136,8 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
         "sft": f"policy:{sft_folder.resolve()}",
         "policy": f"policy:{(final / 'policy').resolve()}",
     }
-    results = {agent: score(run / "eval" / agent, config, spec, episodes) for agent, spec in agents.items()}
+    suite = held_out_suite(config, episodes)
+    results = {agent: score(run / "eval" / agent, suite, spec) for agent, spec in agents.items()}
     for file in MODEL_FILES:
         if (final / "policy" / file).is_file():
             shutil.copy2(final / "policy" / file, folder / file)
@@ -142,7 +150,7 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
         "trained_on": _hardware(config.run.device),
         "rl_seconds": round(sum(row["step_seconds"] for row in _metrics(run))),
         "results": {
-            "split": "test",
+            "split": suite.envs[0].kwargs.get("split"),
             "episodes": episodes,
             "agents": results,
             "rl_minus_sft": {"score": gain.mean, "low": gain.low, "high": gain.high},
