@@ -137,7 +137,7 @@ def main() -> int:
                 f"{row['update_seconds']:>8.2f}  {step_s:>6.2f}  "
                 + "  ".join(f"{100 * x / step_s:>9.1f}%" for x in [*shares, step_s - sum(shares)])
             )
-        bare_generate = bare_generate_tokens_per_second(trainer, args.groups * args.group_size)
+        bare_generate = bare_generate_tokens_per_second(trainer, r.groups * r.group_size)
         bare_update = bare_forward_backward_seconds(trainer)
     mean = {key: statistics.mean(r[key] for r in rows) for key in rows[0] if isinstance(rows[0][key], float)}
     step_s = mean["step_seconds"]
