@@ -33,12 +33,12 @@ class PolicyAgentFactory:
                 f"it takes: {', '.join(OPTIONS)}"
             )
         settings = {**policy.agent_options, **options}
-        self.temperature = float(settings.get("temperature", 1.0))
-        self.max_tokens = int(settings.get("max_tokens", 16))
-        if self.temperature < 0 or self.max_tokens < 1:
-            raise UsageError(
-                f"temperature must be >= 0 and max_tokens >= 1, got {self.temperature}, {self.max_tokens}"
-            )
+        temperature, max_tokens = settings.get("temperature", 1.0), settings.get("max_tokens", 16)
+        if not isinstance(temperature, (int, float)) or temperature < 0:
+            raise UsageError(f"temperature must be a number >= 0, got {temperature!r}")
+        if not isinstance(max_tokens, int) or max_tokens < 1:
+            raise UsageError(f"max_tokens must be an integer >= 1, got {max_tokens!r}")
+        self.temperature, self.max_tokens = float(temperature), max_tokens
         self.history_turns = settings.get("history_turns")
         self.policy = policy
         self.name = policy.spec

@@ -83,6 +83,10 @@ def test_it_refuses_other_envs_options_and_names(policy_folder: Path):
         factory(gym.make("Sokoban-Text-v0"), seed=0)
     with pytest.raises(UsageError, match="does not take option"):
         agent_factory(f"policy:{policy_folder}", top_k=3)
+    with pytest.raises(UsageError, match="temperature must be a number >= 0, got 'hot'"):
+        agent_factory(f"policy:{policy_folder}", temperature="hot")
+    with pytest.raises(UsageError, match="max_tokens must be an integer >= 1, got 0"):
+        agent_factory(f"policy:{policy_folder}", max_tokens=0)
     with pytest.raises(UsageError, match="no bundled policy 'nope'"):
         agent_factory("policy:nope")
 
