@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from palaestra.core.datasets import data_folder
 from palaestra.core.errors import UsageError
 from palaestra.envs.claims.claims import NEI, REFUTED, SUPPORTED
 from palaestra.envs.claims.corpora import Corpus, open_corpus
@@ -45,17 +46,6 @@ class DatasetClaim:
     label: str
     evidence_titles: tuple[str, ...]  # the titles of the gold evidence
     hops: int | None
-
-
-def find_data(data_path: str | os.PathLike | None, variable: str, name: str, how: str) -> Path:
-    """The data folder: ``data_path``, else ``$variable``; ``UsageError`` saying how to get it."""
-    chosen = data_path if data_path is not None else os.environ.get(variable)
-    if not chosen:
-        raise UsageError(f"{name} needs its data files: {how}; then pass data_path=FOLDER or set {variable}")
-    folder = Path(chosen).expanduser()
-    if not folder.is_dir():
-        raise UsageError(f"{name}: data_path {str(folder)!r} is not a folder ({how})")
-    return folder
 
 
 @functools.lru_cache(maxsize=8)
@@ -135,7 +125,7 @@ class DatasetClaimEnv(ClaimEnv):
         **base: Any,
     ):
         super().__init__(**base)
-        self.data_dir = find_data(data_path, self.variable, self.data_name, self.how_to_get)
+        self.data_dir = data_folder(data_path, self.variable, self.data_name, self.how_to_get)
         claims_file = self.data_dir / self._claims_file(self.split)
         if not claims_file.is_file():
             raise UsageError(

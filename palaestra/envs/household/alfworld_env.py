@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from palaestra.core import ActionError, TextEnv, normalize
+from palaestra.core.datasets import data_folder
 from palaestra.core.errors import MissingExtraError, UsageError
 from palaestra.core.registry import missing_extra
 from palaestra.envs.household import language
@@ -39,13 +40,7 @@ T = TypeVar("T")
 def find_root(data_path: str | os.PathLike | None) -> Path:
     """The folder holding ALFWorld's split folders: ``data_path`` or ``$PALAESTRA_ALFWORLD_DIR``, or its
     ``json_2.1.1`` subfolder."""
-    chosen = data_path if data_path is not None else os.environ.get(ALFWORLD_VARIABLE)
-    if not chosen:
-        raise UsageError(
-            f"ALFWorld-v0 needs ALFWorld's games: {HOW}; "
-            f"then pass data_path=FOLDER or set {ALFWORLD_VARIABLE}"
-        )
-    folder = Path(chosen).expanduser()
+    folder = data_folder(data_path, ALFWORLD_VARIABLE, "ALFWorld-v0", HOW)
     if (folder / DATA_FOLDER).is_dir():
         folder = folder / DATA_FOLDER
     if not any((folder / split).is_dir() for split in ALFWORLD_SPLITS):

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from palaestra.core import cache
+from palaestra.core.datasets import data_folder
 from palaestra.core.errors import UsageError
 from palaestra.envs.webshop import search
 from palaestra.envs.webshop.catalog import Goal, Product, code_key, price_ceiling, price_clause
@@ -52,19 +53,6 @@ HOW = (
     "download WebShop's data (items_shuffle_1000.json, items_ins_v2_1000.json, items_human_ins.json; "
     "see github.com/princeton-nlp/WebShop, setup.sh) into one folder"
 )
-
-
-def find_data(data_path: str | os.PathLike | None) -> Path:
-    chosen = data_path if data_path is not None else os.environ.get(WEBSHOP_VARIABLE)
-    if not chosen:
-        raise UsageError(
-            f"WebShop-v0 needs WebShop's data files: {HOW}; "
-            f"then pass data_path=FOLDER or set {WEBSHOP_VARIABLE}"
-        )
-    folder = Path(chosen).expanduser()
-    if not folder.is_dir():
-        raise UsageError(f"WebShop-v0: data_path {str(folder)!r} is not a folder ({HOW})")
-    return folder
 
 
 def _one_of(folder: Path, names: tuple[str, ...]) -> Path:
@@ -245,7 +233,8 @@ class WebShopEnv(ShopEnv):
         if goals not in ("human", "synthetic"):
             raise ValueError(f"goals must be 'human' or 'synthetic', got {goals!r}")
         super().__init__(**base)
-        self.shop, self.goals = load_webshop(find_data(data_path), goals)
+        folder = data_folder(data_path, WEBSHOP_VARIABLE, "WebShop-v0", HOW)
+        self.shop, self.goals = load_webshop(folder, goals)
         start, end = SPLIT_BOUNDS[self.split]
         self._task_ids = tuple(str(i) for i in range(len(self.goals))[start:end])
 
