@@ -20,8 +20,7 @@ from rich.console import Console
 from palaestra.agents.registry import SCRIPTED_AGENTS
 from palaestra.core.errors import UsageError
 from palaestra.core.registry import missing_extra
-from palaestra.core.runs import META_FILE
-from palaestra.evaluation.evaluate import evaluate, file_slug, resume
+from palaestra.evaluation.evaluate import evaluate_or_resume, file_slug
 from palaestra.evaluation.runner import RunSettings
 from palaestra.evaluation.suites import Suite, custom_suite
 from palaestra.leaderboard.build import Board, build_leaderboard
@@ -102,17 +101,9 @@ def bench(
         for spec in board_specs:
             run_dir = folder / file_slug(spec)
             given = {} if spec in SCRIPTED_AGENTS else board_options
-            if (run_dir / META_FILE).exists():
-                outcome = resume(
-                    run_dir,
-                    suite=board_suite,
-                    spec=spec,
-                    options=given,
-                    setting_changes=settings.to_json(),
-                    **where,
-                )
-            else:
-                outcome = evaluate(run_dir, board_suite, spec, options=given, settings=settings, **where)
+            outcome = evaluate_or_resume(
+                run_dir, board_suite, spec, options=given, settings=settings, **where
+            )
             run_dirs.append(run_dir)
             if outcome.failure is not None:
                 failures[spec] = outcome.failure

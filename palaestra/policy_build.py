@@ -33,8 +33,8 @@ from palaestra.agents.train.config import TrainConfig, load_config
 from palaestra.agents.train.trainer import Trainer, checkpoints
 from palaestra.core.errors import UsageError
 from palaestra.core.metrics import Interval, bootstrap_interval, interval_text, points_text
-from palaestra.core.runs import META_FILE, read_episodes
-from palaestra.evaluation.evaluate import evaluate, resume
+from palaestra.core.runs import read_episodes
+from palaestra.evaluation.evaluate import evaluate_or_resume
 from palaestra.evaluation.suites import Suite, custom_suite
 
 RECIPE = "train.toml"
@@ -90,10 +90,7 @@ def held_out_suite(config: TrainConfig, episodes: int) -> Suite:
 def score(run_dir: Path, suite: Suite, spec: str) -> dict:
     """One agent's run of ``suite`` (a killed one resumes): mean score and success with intervals, and
     the score of every seed."""
-    if (run_dir / META_FILE).exists():
-        outcome = resume(run_dir, suite=suite, spec=spec, show_progress=False)
-    else:
-        outcome = evaluate(run_dir, suite, spec, show_progress=False)
+    outcome = evaluate_or_resume(run_dir, suite, spec, show_progress=False)
     if outcome.failure is not None or outcome.interrupted:
         raise UsageError(
             f"{spec} did not finish its test run in {run_dir}: {outcome.failure or 'interrupted'}"

@@ -26,6 +26,7 @@ from rich.console import Console
 from palaestra.agents.registry import SCRIPTED_AGENTS, AgentFactory, agent_factory, check_agent_spec
 from palaestra.core.errors import MissingExtraError, UsageError
 from palaestra.core.metrics import RunMetrics, run_metrics
+from palaestra.core.runs import META_FILE
 from palaestra.evaluation.progress import RunProgress
 from palaestra.evaluation.runner import RunSettings, run_local, seat_counterparts
 from palaestra.evaluation.store import ResultStore, RunDirError
@@ -309,6 +310,25 @@ def resume(
     return _play(
         store, suite, spec, options, settings, factory, backend, ray_address, show_progress, console, others
     )
+
+
+def evaluate_or_resume(
+    run_dir: str | Path,
+    suite: Suite,
+    spec: str,
+    *,
+    options: dict[str, Any] | None = None,
+    settings: RunSettings = RunSettings(),
+    **where: Any,
+) -> RunOutcome:
+    """A new run of ``spec`` on ``suite`` in ``run_dir``, or the rest of the one already there (its
+    settings changed to ``settings``). ``where``: ``backend``, ``ray_address``, ``show_progress``,
+    ``console``."""
+    if (Path(run_dir) / META_FILE).exists():
+        return resume(
+            run_dir, suite=suite, spec=spec, options=options, setting_changes=settings.to_json(), **where
+        )
+    return evaluate(run_dir, suite, spec, options=options, settings=settings, **where)
 
 
 def _play(
