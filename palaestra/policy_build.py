@@ -30,6 +30,7 @@ import numpy as np
 
 from palaestra.agents.policies import POLICIES_DIR, POLICY_FILE
 from palaestra.agents.train.config import TrainConfig, load_config
+from palaestra.agents.train.metrics import MetricsLog
 from palaestra.agents.train.trainer import Trainer, checkpoints
 from palaestra.core.errors import UsageError
 from palaestra.core.metrics import Interval, bootstrap_interval, interval_text, points_text
@@ -145,7 +146,7 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
     description = {
         **describe(config, folder),
         "trained_on": _hardware(config.run.device),
-        "rl_seconds": round(sum(row["step_seconds"] for row in _metrics(run))),
+        "rl_seconds": round(sum(row["step_seconds"] for row in MetricsLog(run / "metrics.jsonl").rows())),
         "results": {
             "split": suite.envs[0].kwargs.get("split"),
             "episodes": episodes,
@@ -157,10 +158,6 @@ def build(name: str, episodes: int, root: Path = POLICIES_DIR) -> Path:
     card = model_card(name, config, description, recipe.read_text(encoding="utf-8").strip())
     (folder / "README.md").write_text(card, encoding="utf-8")
     return folder
-
-
-def _metrics(run: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _hardware(device: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from palaestra.agents.policies import POLICIES_DIR, get_policy, policies
 from palaestra.core.registry import missing_extra
+from palaestra.core.runs import read_episodes
 from palaestra.policy_build import MODEL_FILES, RECIPE
 from tests.evaluation.eval_helpers import run_cli
 
@@ -57,8 +58,8 @@ def test_the_recorded_test_scores_replay(name, tmp_path):
     suite = custom_suite([policy.env_id], 3, kwargs=policy.env_kwargs)
     outcome = evaluate(tmp_path / "run", suite, policy.spec, show_progress=False)
     assert outcome.failure is None
-    records = json.loads("[" + ",".join((tmp_path / "run" / "episodes.jsonl").read_text().splitlines()) + "]")
-    replayed = [record["score"] for record in sorted(records, key=lambda r: r["seed"])]
+    records = read_episodes(tmp_path / "run" / "episodes.jsonl")
+    replayed = [record.score for record in sorted(records, key=lambda r: r.seed)]
     assert replayed == policy.results["agents"]["policy"]["scores"][:3]
 
 
