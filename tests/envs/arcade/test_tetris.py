@@ -82,6 +82,21 @@ def test_reaching_the_target_wins():
     assert terminated and info["success"] and info["score"] == 1.0 and reward == 3.0
 
 
+def test_the_last_lines_give_the_column_heights_and_the_pieces():
+    env = gym.make("Tetris-Text-v0", width=6, height=8)
+    env.reset(seed=0)
+    env.unwrapped.world = well(["......"] * 5 + ["#.....", "#..#..", "##.#.#"], "T")
+    env.unwrapped.world.next_piece = KINDS.index("S")
+    obs, *_ = env.step("rotation 2 column 3")  # T flat side up, its stem in column 4: rows 5 and 6
+    assert obs.splitlines()[-2:] == [
+        "Column heights, left to right: 3 1 0 3 3 3.",
+        f"Current piece: S. Next piece: {KINDS[env.unwrapped.world.next_piece]}.",
+    ]
+    vision = gym.make("Tetris-Vision-v0")  # without the text board, the heights are the image's
+    text = vision.reset(seed=0)[0]["text"]
+    assert "Column heights" not in text and text.splitlines()[-1].startswith("Current piece: ")
+
+
 @pytest.mark.parametrize(
     "text, placement",
     [

@@ -13,7 +13,7 @@ from palaestra.envs.arcade.grid import GridText
 from palaestra.envs.arcade.painter import board_in_text, grid_image_side
 from palaestra.envs.arcade.tetris import view
 from palaestra.envs.arcade.tetris.expert import expert_move
-from palaestra.envs.arcade.tetris.world import KINDS, LINE_REWARDS, ROTATIONS, TetrisWorld
+from palaestra.envs.arcade.tetris.world import KINDS, LINE_REWARDS, ROTATIONS, TetrisWorld, column_tops
 
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {"width": 6, "height": 12, "target_lines": 10},
@@ -159,9 +159,15 @@ class TetrisEnv(TextEnv):
         if w.topped_out:
             status = "The last piece topped out the well: game over."
         else:
+            # the pieces come last, after the column heights the text board sums up: a reader of the
+            # last lines alone (a small policy) has the whole decision
+            heights = ""
+            if self.text_board:
+                tops = column_tops(w.rows, w.width)
+                heights = f"Column heights, left to right: {' '.join(str(w.height - t) for t in tops)}.\n"
             status = (
-                f"Current piece: {KINDS[w.piece]}. Next piece: {KINDS[w.next_piece]}.\n"
-                f"Placements of {KINDS[w.piece]} (X marks its cells):\n{self._rotations[w.piece]}"
+                f"Placements of {KINDS[w.piece]} (X marks its cells):\n{self._rotations[w.piece]}\n"
+                f"{heights}Current piece: {KINDS[w.piece]}. Next piece: {KINDS[w.next_piece]}."
             )
         target = self.settings["target_lines"]
         counts = f"Piece {w.pieces + 1}. Rows cleared: {w.lines} of {target}. Points: {w.points}."
