@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.error import ResetNeeded
 
 from palaestra.core import info as keys
 from palaestra.core.actions import ActionError, extract_action
@@ -42,6 +43,9 @@ from palaestra.core.window import ImageWindow
 SPLITS: tuple[str, ...] = ("train", "test")  # the default splits of an env
 CLIP_MARKER = "\n[... {cut} characters cut ...]\n"
 NOBODY = object()  # who forfeited an episode that nobody forfeited
+# The failure an env holds before its first reset: a step then raises ResetNeeded. TextEnv checks the
+# order of calls itself, so palaestra ids are registered without Gymnasium's OrderEnforcing wrapper.
+NOT_RESET = "the env has not been reset"
 R = TypeVar("R")
 
 
@@ -204,7 +208,7 @@ class TextEnv(gym.Env):
         # actor (None in a single-agent env) -> its bad replies in a row
         self._invalid_streaks: dict[Any, int] = {}
         self._forfeiter: Any = NOBODY  # the actor whose invalid replies ended the episode
-        self._failure: str | None = None  # the world's error, once it has failed this episode
+        self._failure: str | None = NOT_RESET  # the world's error, once it has failed this episode
         self._observed: Any = None  # the last observation, shown again after a world failure
         self._state_key = ""
         self._window: ImageWindow | None = None
@@ -352,6 +356,8 @@ class TextEnv(gym.Env):
         return observation, float(reward), bool(terminated), ended is not None, info
 
     def render(self):
+        if self._failure is NOT_RESET:
+            raise ResetNeeded("Cannot call env.render() before calling env.reset()")
         if self.render_mode == "ansi":
             return self._describe()
         if self.render_mode == "rgb_array":
@@ -484,6 +490,8 @@ class TextEnv(gym.Env):
 
     def _failed_step(self):
         """The episode ends truncated: the world failed, so nothing about it is asked again."""
+        if self._failure is NOT_RESET:
+            raise ResetNeeded("Cannot call env.step() before calling env.reset()")
         info = {
             keys.TURN: self._turn,
             keys.STATE_KEY: self._state_key,
