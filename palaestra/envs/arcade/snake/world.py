@@ -266,10 +266,10 @@ class SnakeWorld:
         if len(safe) == 1 or not self.apples:
             return safe[0]
         targets, distances, apples = self.neighbours[self.other[0]], self.distances, self.apples
-        best, best_distance = safe[0], None
+        best, best_distance = safe[0], 2 * MAX_SIZE  # farther than any two cells
         for d in safe:
             distance = min(map(distances[targets[d]].__getitem__, apples))
-            if best_distance is None or distance < best_distance:
+            if distance < best_distance:
                 best, best_distance = d, distance
         return best
 
@@ -277,11 +277,12 @@ class SnakeWorld:
     def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
         """A straight snake of START_LENGTH on free cells, heading away from its body, with a free
         cell ahead: a random heading and head cell, drawn again until they fit."""
-        grid, placements = self.grid, _placements(self.size)
-        while True:
-            heading = self._randint(4)
-            cells = placements[heading][self._randint(len(grid))]
-            if cells is not None and all(grid[c] == EMPTY for c in cells):
+        grid, placements, random = self.grid, _placements(self.size), self.rng.random
+        cell_count = len(grid)
+        while True:  # the draws of _randint, inlined: half a reset's time goes to drawing and placing
+            heading = int(random() * 4)
+            cells = placements[heading][int(random() * cell_count)]
+            if cells is not None and not any(map(grid.__getitem__, cells)):  # all EMPTY (0)
                 break
         cells = cells[:START_LENGTH]  # the cell ahead stays free
         body.extend(cells)
@@ -299,10 +300,11 @@ class SnakeWorld:
 
     def _spawn_apple(self) -> None:
         """An apple on a uniformly chosen free cell (by rejection while the board is mostly free)."""
-        cells = len(self.grid)
+        grid, random = self.grid, self.rng.random
+        cells = len(grid)
         for _ in range(16):
-            cell = self._randint(cells)
-            if self.grid[cell] == EMPTY:
+            cell = int(random() * cells)  # self._randint(cells), one call less
+            if grid[cell] == EMPTY:
                 break
         else:
             free = [i for i, code in enumerate(self.grid) if code == EMPTY]
