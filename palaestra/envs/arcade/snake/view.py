@@ -25,21 +25,21 @@ MIN_CELL = 5  # pixels per cell: below this the heads' eyes and the apples' disc
 def status(world: SnakeWorld, coords: list[str] | None = None) -> str:
     """Both snakes and the apples in words, with where they are if ``coords`` names each cell
     (``GridText.coords``); a -Vision- text leaves positions to the image."""
-    you_at = f"head at {coords[world.snake[0]]}, " if coords else ""
-    you = (
-        f"You: {you_at}heading {DIRECTIONS[world.heading]}, "
-        f"length {len(world.snake)}{'' if world.alive else ', dead'}.\n"
-    )
-    if world.other:
-        enemy_at = f"head at {coords[world.other[0]]}, " if coords else ""
-        enemy = f"Enemy: {enemy_at}length {len(world.other)}.\n"
-    else:
+    # Each line is one f-string: the text of every step and reset, so it is built with few pieces.
+    dead = "" if world.alive else ", dead"
+    you = f"heading {DIRECTIONS[world.heading]}, length {len(world.snake)}{dead}.\n"
+    other = world.other
+    if not other:
         enemy = "" if world.opponent == "none" else "Enemy: dead.\n"
+    elif coords:
+        enemy = f"Enemy: head at {coords[other[0]]}, length {len(other)}.\n"
+    else:
+        enemy = f"Enemy: length {len(other)}.\n"
     eaten = f"Eaten: {world.apples_eaten} of {world.target_apples}."
-    if coords:
-        apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-        return f"{you}{enemy}Apples at: {apples}. {eaten}"
-    return f"{you}{enemy}{eaten}"
+    if not coords:
+        return f"You: {you}{enemy}{eaten}"
+    apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
+    return f"You: head at {coords[world.snake[0]]}, {you}{enemy}Apples at: {apples}. {eaten}"
 
 
 def make_tiles(cell: int) -> np.ndarray:

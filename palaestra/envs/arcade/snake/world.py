@@ -69,6 +69,14 @@ def _neighbour_table(size: int) -> tuple[tuple[int | None, ...], ...]:
 
 
 @functools.cache
+def _exit_table(size: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """For each cell, its neighbours on the board as (direction, cell), in direction order."""
+    return tuple(
+        tuple((d, cell) for d, cell in enumerate(row) if cell is not None) for row in _neighbour_table(size)
+    )
+
+
+@functools.cache
 def _placements(size: int) -> tuple[tuple[tuple[int, ...] | None, ...], ...]:
     """By heading, then by head cell: a straight snake of START_LENGTH with its head on that cell,
     heading that way, as its cells from head to tail and then the cell ahead of its head; None
@@ -120,6 +128,7 @@ class SnakeWorld:
         self.target_apples = target_apples
         self.rng = rng
         self.neighbours = _neighbour_table(size)
+        self.exits = _exit_table(size)
         self.distances = _distance_table(size)
         self.grid = bytearray(size * size)
         self.snake: deque[int] = deque()
@@ -151,6 +160,7 @@ class SnakeWorld:
         world.size, world.opponent, world.target_apples = size, opponent, target_apples
         world.rng = rng if rng is not None else np.random.default_rng(0)
         world.neighbours = _neighbour_table(size)
+        world.exits = _exit_table(size)
         world.distances = _distance_table(size)
         world.grid = bytearray(size * size)
         world.snake = deque(y * size + x for x, y in snake)
@@ -239,38 +249,29 @@ class SnakeWorld:
 
     # -- the opponent's policies ----------------------------------------------------------------
     def _opponent_move(self) -> int:
-        safe = self._safe_moves_of_other()
-        if not safe:
-            return self.other_heading
         if self.opponent == "random":
-            return safe[self._randint(len(safe))]
-        return self.greedy_move(safe)
+            safe = self._safe_moves_of_other()
+            return safe[self._randint(len(safe))] if safe else self.other_heading
+        return self.greedy_move()
 
     def _safe_moves_of_other(self) -> list[int]:
         """The opponent's moves that are not deadly (as ``is_deadly(d, for_agent=False)``), in order."""
         grid, other = self.grid, self.other
         tail = other[-1]
-        return [
-            d
-            for d, target in enumerate(self.neighbours[other[0]])
-            if target is not None and (grid[target] < HEAD or target == tail)
-        ]
+        return [d for d, target in self.exits[other[0]] if grid[target] < HEAD or target == tail]
 
-    def greedy_move(self, safe: list[int] | None = None) -> int:
-        """The greedy opponent's move: the safe move that brings its head closest to an apple
-        (ties: first in DIRECTIONS). Deterministic, so an expert can predict it."""
-        if safe is None:
-            safe = self._safe_moves_of_other()
-        if not safe:
-            return self.other_heading
-        if len(safe) == 1 or not self.apples:
-            return safe[0]
-        targets, distances, apples = self.neighbours[self.other[0]], self.distances, self.apples
-        best, best_distance = safe[0], 2 * MAX_SIZE  # farther than any two cells
-        for d in safe:
-            distance = min(map(distances[targets[d]].__getitem__, apples))
-            if distance < best_distance:
-                best, best_distance = d, distance
+    def greedy_move(self) -> int:
+        """The greedy opponent's move: the safe move that brings its head closest to an apple (ties,
+        or no apple: the first safe one in DIRECTIONS; no safe move: straight on). Deterministic, so an
+        expert can predict it."""
+        grid, other, apples, distances = self.grid, self.other, self.apples, self.distances
+        tail = other[-1]
+        best, best_distance = self.other_heading, 2 * MAX_SIZE  # farther than any two cells
+        for d, target in self.exits[other[0]]:  # safety and distance in one pass, no list of safe moves
+            if grid[target] < HEAD or target == tail:
+                distance = min(map(distances[target].__getitem__, apples)) if apples else 0
+                if distance < best_distance:
+                    best, best_distance = d, distance
         return best
 
     # -- set-up ---------------------------------------------------------------------------------
