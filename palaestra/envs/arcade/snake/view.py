@@ -25,21 +25,24 @@ MIN_CELL = 5  # pixels per cell: below this the heads' eyes and the apples' disc
 def status(world: SnakeWorld, coords: list[str] | None = None) -> str:
     """Both snakes and the apples in words, with where they are if ``coords`` names each cell
     (``GridText.coords``); a -Vision- text leaves positions to the image."""
-    # Each line is one f-string: the text of every step and reset, so it is built with few pieces.
-    dead = "" if world.alive else ", dead"
-    you = f"heading {DIRECTIONS[world.heading]}, length {len(world.snake)}{dead}.\n"
-    other = world.other
+    # Every step and reset writes this: each variant is one f-string, with few pieces built apart.
+    snake, other, dead = world.snake, world.other, "" if world.alive else ", dead"
     if not other:
         enemy = "" if world.opponent == "none" else "Enemy: dead.\n"
     elif coords:
         enemy = f"Enemy: head at {coords[other[0]]}, length {len(other)}.\n"
     else:
         enemy = f"Enemy: length {len(other)}.\n"
-    eaten = f"Eaten: {world.apples_eaten} of {world.target_apples}."
     if not coords:
-        return f"You: {you}{enemy}{eaten}"
+        return (
+            f"You: heading {DIRECTIONS[world.heading]}, length {len(snake)}{dead}.\n"
+            f"{enemy}Eaten: {world.apples_eaten} of {world.target_apples}."
+        )
     apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-    return f"You: head at {coords[world.snake[0]]}, {you}{enemy}Apples at: {apples}. {eaten}"
+    return (
+        f"You: head at {coords[snake[0]]}, heading {DIRECTIONS[world.heading]}, length {len(snake)}{dead}.\n"
+        f"{enemy}Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}."
+    )
 
 
 def make_tiles(cell: int) -> np.ndarray:
