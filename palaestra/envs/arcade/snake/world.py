@@ -6,14 +6,14 @@ occupies at the start of the turn (its own tail tip excepted, which moves away),
 head in the same cell. Eating an apple grows the snake by one and a new apple appears on a free cell.
 These rules make a move's deadliness depend only on the board, so "deadly" is exact.
 
-Cells are numbered ``y * size + x``; ``x`` grows to the right, ``y`` downwards.
+Cells are numbered ``y * size + x``; ``x`` grows to the right, ``y`` downwards. A snake is an
+``array("H")`` of its cells from head to tail: its bytes go into the state as they are.
 """
 
 from __future__ import annotations
 
 import functools
 from array import array
-from collections import deque
 
 import numpy as np
 
@@ -131,8 +131,8 @@ class SnakeWorld:
         self.exits = _exit_table(size)
         self.distances = _distance_table(size)
         self.grid = bytearray(size * size)
-        self.snake: deque[int] = deque()
-        self.other: deque[int] = deque()
+        self.snake = array("H")
+        self.other = array("H")
         self.apples: list[int] = []
         self.heading = UP
         self.other_heading = UP
@@ -163,8 +163,8 @@ class SnakeWorld:
         world.exits = _exit_table(size)
         world.distances = _distance_table(size)
         world.grid = bytearray(size * size)
-        world.snake = deque(y * size + x for x, y in snake)
-        world.other = deque(y * size + x for x, y in other)
+        world.snake = array("H", [y * size + x for x, y in snake])
+        world.other = array("H", [y * size + x for x, y in other])
         world.apples = [y * size + x for x, y in apples]
         world.alive, world.apples_eaten = True, 0
         for body, head_code, body_code in ((world.snake, HEAD, BODY), (world.other, OTHER_HEAD, OTHER_BODY)):
@@ -181,7 +181,7 @@ class SnakeWorld:
         twin = SnakeWorld.__new__(SnakeWorld)
         twin.__dict__.update(self.__dict__)
         twin.grid = bytearray(self.grid)
-        twin.snake, twin.other, twin.apples = deque(self.snake), deque(self.other), list(self.apples)
+        twin.snake, twin.other, twin.apples = self.snake[:], self.other[:], list(self.apples)
         twin.rng = np.random.default_rng(0)
         return twin
 
@@ -227,13 +227,13 @@ class SnakeWorld:
             if other_dies:
                 for cell in other:
                     grid[cell] = EMPTY
-                other.clear()
+                del other[:]
             else:
                 self._advance(other, other_target, OTHER_HEAD, OTHER_BODY)
                 self.other_heading = other_dir
         return eaten, agent_dies
 
-    def _advance(self, body: deque[int], target: int, head_code: int, body_code: int) -> int:
+    def _advance(self, body: array, target: int, head_code: int, body_code: int) -> int:
         grid = self.grid
         ate = grid[target] == APPLE
         if ate:
@@ -241,7 +241,7 @@ class SnakeWorld:
         else:
             grid[body.pop()] = EMPTY
         grid[body[0]] = body_code
-        body.appendleft(target)
+        body.insert(0, target)  # a snake is a few cells: a short move of memory
         grid[target] = head_code
         if ate:
             self._spawn_apple()
@@ -275,7 +275,7 @@ class SnakeWorld:
         return best
 
     # -- set-up ---------------------------------------------------------------------------------
-    def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
+    def _place_snake(self, body: array, head_code: int, body_code: int, *, is_agent: bool) -> None:
         """A straight snake of START_LENGTH on free cells, heading away from its body, with a free
         cell ahead: a random heading and head cell, drawn again until they fit."""
         grid, placements, random = self.grid, _placements(self.size), self.rng.random
@@ -317,17 +317,17 @@ class SnakeWorld:
 
     def state_bytes(self) -> bytes:
         """Canonical bytes of everything that decides the future: board, body orders, headings, count."""
-        return b"|".join(  # join takes the grid and the arrays as they are, with no copy to bytes first
+        return b"|".join(  # join takes the grid and the snakes' arrays as they are, with no copies
             (
                 self.grid,
-                array("H", self.snake),
-                array("H", self.other),
+                self.snake,
+                self.other,
                 bytes((self.heading, self.other_heading, self.alive, self.apples_eaten % 256)),
             )
         )
 
 
-def _heading(world: SnakeWorld, body: deque[int]) -> int:
+def _heading(world: SnakeWorld, body: array) -> int:
     """The direction from a snake's neck to its head."""
     for direction in range(4):
         if world.neighbour(body[1], direction) == body[0]:
