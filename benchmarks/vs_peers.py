@@ -333,7 +333,8 @@ GAMES = [
         None,
         notes=[
             "TextArena's Snake counts each player's move as a turn: 99 turns end the 50th round; a tick "
-            "is a round of both players' moves. palaestra's opponent snake moves inside its step.",
+            "is a round of both players' moves (whether a move completed one is read off the clock). "
+            "palaestra's opponent snake moves inside its step.",
         ],
     ),
     Game(
