@@ -22,11 +22,12 @@ The method (docs/benchmarks.md says more):
   moves its opponent snake inside every ``step``).
 - Random legal actions, episode after episode, resets included: the clock runs only inside the
   projects' own calls (``make`` where it is per episode, ``reset``, ``step``, ``get_observation``,
-  ``close``). palaestra lists its legal actions in ``info["valid_actions"]`` (computed inside the
-  timed ``step``); TextArena and GEM list none, so the driver reads their game state to pick one,
-  off the clock: a move that changes the 2048 board, a Sokoban move not blocked by a wall or box, a
-  hidden Minesweeper cell. Minesweeper is played with reveals only, since the peers' flags differ
-  (a toggle in GEM, none in TextArena).
+  ``close``); the driver's own reading of a game is off the clock (whether a TextArena Snake move
+  completed a round, the legal actions). palaestra lists its legal actions in
+  ``info["valid_actions"]`` (computed inside the timed ``step``); TextArena and GEM list none, so the
+  driver reads their game state to pick one: a move that changes the 2048 board, a Sokoban move not
+  blocked by a wall or box, a hidden Minesweeper cell. Minesweeper is played with reveals only,
+  since the peers' flags differ (a toggle in GEM, none in TextArena).
 - The projects of a game are played in one process, in turns: ``--rounds`` rounds in which each
   plays ``--seconds / --rounds`` seconds, going on with its episode where it stopped. A shared
   machine's load changes from second to second; in short turns the projects share its ups and
@@ -69,13 +70,15 @@ class Runner:
     """One env behind a uniform driver; the driver times ``start`` and ``move`` only.
 
     ``start(n)`` begins episode ``n`` (a reset, or a ``make`` and a reset); ``move(text)`` plays one
-    player's move and returns (whether the episode ended, whether the move completed a world tick);
-    ``legal()`` lists the legal actions now, for the driver to pick from.
+    player's move and returns whether the episode ended; ``legal()`` lists the legal actions now, for
+    the driver to pick from; ``ticked()`` says whether the last move completed a world tick. The last
+    two are the driver's reading of the game, off the clock.
     """
 
     start: Callable[[int], None]
-    move: Callable[[str], tuple[bool, bool]]
+    move: Callable[[str], bool]
     legal: Callable[[], list[str]]
+    ticked: Callable[[], bool] = lambda: True
 
 
 @dataclass
@@ -112,8 +115,8 @@ class Play:
         runner, result = self.runner, self.result
         until = result.seconds + seconds
         while result.seconds < until:
-            over, tick = self._timed(runner.move, self.choose(runner.legal()))
-            result.ticks += tick
+            over = self._timed(runner.move, self.choose(runner.legal()))
+            result.ticks += runner.ticked()
             if over:
                 result.episodes += 1
                 self._timed(runner.start, result.episodes)
@@ -138,9 +141,9 @@ def palaestra_runner(
     def start(seed: int) -> None:
         state["info"] = env.reset(seed=seed)[1]
 
-    def move(action: str) -> tuple[bool, bool]:
+    def move(action: str) -> bool:
         _, _, terminated, truncated, state["info"] = env.step(action)
-        return terminated or truncated, True
+        return terminated or truncated
 
     def legal() -> list[str]:
         actions = state["info"]["valid_actions"]
@@ -164,14 +167,17 @@ def textarena_runner(
         env = ta.make(env_id, **settings)
         env.reset(num_players=players, seed=seed)
 
-    def move(action: str) -> tuple[bool, bool]:
+    def move(action: str) -> bool:
         env.get_observation()
         done, _ = env.step(action)
         if done:
             env.close()
-        return done, players == 1 or _round_resolved(env)
+        return done
 
-    return Runner(start, move, lambda: legal(env))  # TextArena's wrappers forward attribute reads
+    def ticked() -> bool:
+        return players == 1 or _round_resolved(env)
+
+    return Runner(start, move, lambda: legal(env), ticked)  # TextArena's wrappers forward attribute reads
 
 
 def _round_resolved(env) -> bool:
@@ -234,9 +240,9 @@ def gem_runner(env_id: str, legal: Callable[[object], list[str]], **settings: ob
     def start(seed: int) -> None:
         env.reset(seed=seed)
 
-    def move(action: str) -> tuple[bool, bool]:
+    def move(action: str) -> bool:
         _, _, terminated, truncated, _ = env.step(action)
-        return terminated or truncated, True
+        return terminated or truncated
 
     return Runner(start, move, lambda: legal(env.unwrapped))
 
@@ -327,7 +333,8 @@ GAMES = [
         None,
         notes=[
             "TextArena's Snake counts each player's move as a turn: 99 turns end the 50th round; a tick "
-            "is a round of both players' moves. palaestra's opponent snake moves inside its step.",
+            "is a round of both players' moves (whether a move completed one is read off the clock). "
+            "palaestra's opponent snake moves inside its step.",
         ],
     ),
     Game(

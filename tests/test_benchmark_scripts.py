@@ -33,7 +33,7 @@ def test_a_palaestra_episode_ends_at_the_shared_cap():
     runner = sokoban.runners()["palaestra"]()
     runner.start(0)
     moves = 1
-    while not runner.move(runner.legal()[0])[0]:  # the first legal move, over and over, solves nothing
+    while not runner.move(runner.legal()[0]):  # the first legal move, over and over, solves nothing
         moves += 1
     assert moves == sokoban.ticks
 
@@ -53,8 +53,8 @@ def test_vs_peers_plays_each_peer_to_the_same_cap(game, peer):
         runner.start(episode)
         ticks, over = 0, False
         while not over:
-            over, tick = runner.move(runner.legal()[0])
-            ticks += tick
+            over = runner.move(runner.legal()[0])
+            ticks += runner.ticked()
         lengths.append(ticks)
     assert all(0 < ticks <= game.ticks for ticks in lengths)
     if game.name == "Sokoban":  # the first legal move, over and over, solves nothing: play to the cap
@@ -66,9 +66,10 @@ def test_textarena_snake_counts_a_round_of_both_players_as_one_tick():
     snake = next(game for game in vs_peers.GAMES if game.name == "Snake")
     runner = snake.runners()["TextArena"]()
     runner.start(0)
-    assert runner.move("[up]") == (False, False)  # player 0 moved: the world waits for player 1
-    over, tick = runner.move("[down]")
-    assert tick  # both moved: one world tick
+    assert runner.move("[up]") is False
+    assert not runner.ticked()  # player 0 moved: the world waits for player 1
+    runner.move("[down]")
+    assert runner.ticked()  # both moved: one world tick
 
 
 def test_the_plot_is_written(tmp_path):

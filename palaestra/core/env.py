@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.error import ResetNeeded
 
 from palaestra.core import info as keys
 from palaestra.core.actions import ActionError, extract_action
@@ -42,6 +43,9 @@ from palaestra.core.window import ImageWindow
 SPLITS: tuple[str, ...] = ("train", "test")  # the default splits of an env
 CLIP_MARKER = "\n[... {cut} characters cut ...]\n"
 NOBODY = object()  # who forfeited an episode that nobody forfeited
+# The failure an env holds before its first reset: a step then raises ResetNeeded. TextEnv checks the
+# order of calls itself, so palaestra ids are registered without Gymnasium's OrderEnforcing wrapper.
+NOT_RESET = "the env has not been reset"
 R = TypeVar("R")
 
 
@@ -54,6 +58,9 @@ def split_seed(seed: int, split: str, splits: Sequence[str] = SPLITS) -> int:
     return len(splits) * int(seed) + tuple(splits).index(split)
 
 
+_SEED_HASHER = hashlib.blake2b(digest_size=32)
+
+
 def seed_generator(generator: np.random.Generator, seed: int) -> None:
     """Set ``generator`` (a PCG64 one) in place to the stream of ``seed``.
 
@@ -62,7 +69,9 @@ def seed_generator(generator: np.random.Generator, seed: int) -> None:
     (odd) 128-bit increment of PCG64 are the BLAKE2b digest of the seed instead: as well mixed, and
     about 2 µs. Distinct seeds give distinct increments, hence distinct PCG64 streams.
     """
-    digest = hashlib.blake2b(seed.to_bytes(seed.bit_length() // 8 + 1, "little"), digest_size=32).digest()
+    hasher = _SEED_HASHER.copy()  # a third cheaper than a new hasher, as in state_hash
+    hasher.update(seed.to_bytes(seed.bit_length() // 8 + 1, "little"))
+    digest = hasher.digest()
     generator.bit_generator.state = {
         "bit_generator": "PCG64",
         "state": {
@@ -204,7 +213,7 @@ class TextEnv(gym.Env):
         # actor (None in a single-agent env) -> its bad replies in a row
         self._invalid_streaks: dict[Any, int] = {}
         self._forfeiter: Any = NOBODY  # the actor whose invalid replies ended the episode
-        self._failure: str | None = None  # the world's error, once it has failed this episode
+        self._failure: str | None = NOT_RESET  # the world's error, once it has failed this episode
         self._observed: Any = None  # the last observation, shown again after a world failure
         self._state_key = ""
         self._window: ImageWindow | None = None
@@ -310,7 +319,7 @@ class TextEnv(gym.Env):
             self._new_episode(options)
             info = self._info()
             info[keys.INSTRUCTIONS] = self._instructions()
-            observation = self._observation()
+            observation = self._observed = self._observation_of(self._describe())  # self._observation()
         except Exception as error:
             self._release_after_failure()
             raise EnvError(
@@ -335,7 +344,7 @@ class TextEnv(gym.Env):
         try:
             reward, terminated = self._advance(parsed)
             info = self._info()
-            observation = self._observation()
+            observation = self._observed = self._observation_of(self._describe())  # self._observation()
             ended = None if terminated else self._truncation()
         except ActionError as err:  # the world's own parser refused the command, changing nothing
             return self._invalid_step(actor, str(err))
@@ -352,6 +361,8 @@ class TextEnv(gym.Env):
         return observation, float(reward), bool(terminated), ended is not None, info
 
     def render(self):
+        if self._failure is NOT_RESET:
+            raise ResetNeeded("Cannot call env.render() before calling env.reset()")
         if self.render_mode == "ansi":
             return self._describe()
         if self.render_mode == "rgb_array":
@@ -484,6 +495,8 @@ class TextEnv(gym.Env):
 
     def _failed_step(self):
         """The episode ends truncated: the world failed, so nothing about it is asked again."""
+        if self._failure is NOT_RESET:
+            raise ResetNeeded("Cannot call env.step() before calling env.reset()")
         info = {
             keys.TURN: self._turn,
             keys.STATE_KEY: self._state_key,

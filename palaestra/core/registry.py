@@ -132,7 +132,17 @@ def register_env(
     if extra is not None and extra not in EXTRA_REQUIREMENTS:
         raise ValueError(f"unknown extra {extra!r}; known extras: {', '.join(EXTRA_REQUIREMENTS)}")
     kwargs = dict(kwargs or {})
-    gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_episode_steps, kwargs=kwargs)
+    # Without Gymnasium's PassiveEnvChecker and OrderEnforcing wrappers, each a frame on every call:
+    # every id passes Gymnasium's full check_env in its conformance checks, and TextEnv refuses a step
+    # before the first reset itself (ResetNeeded, as OrderEnforcing would).
+    gymnasium.register(
+        id=env_id,
+        entry_point=entry_point,
+        max_episode_steps=max_episode_steps,
+        kwargs=kwargs,
+        disable_env_checker=True,
+        order_enforce=False,
+    )
     _CATALOGUE[env_id] = EnvEntry(
         env_id, family, summary, max_episode_steps, kwargs, extra, expert, deterministic, data
     )

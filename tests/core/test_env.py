@@ -221,3 +221,20 @@ def test_forfeiting_by_invalid_replies_scores_zero_whatever_was_reached():
     *_, truncated, info = env.step("no")
     assert truncated and info["truncation_reason"] == "invalid_actions"
     assert (info["success"], info["score"]) == (False, 0.0)
+
+
+def test_a_step_or_render_before_the_first_reset_raises_reset_needed_through_gym_make():
+    # palaestra ids are registered without Gymnasium's OrderEnforcing wrapper: TextEnv checks the order.
+    import gymnasium as gym
+    from gymnasium.error import ResetNeeded
+
+    import palaestra  # noqa: F401
+
+    env = gym.make("Snake-Text-v0")
+    assert env.env is env.unwrapped  # TimeLimit over the env: no checker or order wrappers between
+    with pytest.raises(ResetNeeded, match="before calling env.reset"):
+        env.step("up")
+    with pytest.raises(ResetNeeded, match="before calling env.reset"):
+        env.render()
+    env.reset(seed=0)
+    assert env.step("up")[4]["action_valid"]

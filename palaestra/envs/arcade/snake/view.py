@@ -25,21 +25,24 @@ MIN_CELL = 5  # pixels per cell: below this the heads' eyes and the apples' disc
 def status(world: SnakeWorld, coords: list[str] | None = None) -> str:
     """Both snakes and the apples in words, with where they are if ``coords`` names each cell
     (``GridText.coords``); a -Vision- text leaves positions to the image."""
-    you_at = f"head at {coords[world.snake[0]]}, " if coords else ""
-    you = (
-        f"You: {you_at}heading {DIRECTIONS[world.heading]}, "
-        f"length {len(world.snake)}{'' if world.alive else ', dead'}.\n"
-    )
-    if world.other:
-        enemy_at = f"head at {coords[world.other[0]]}, " if coords else ""
-        enemy = f"Enemy: {enemy_at}length {len(world.other)}.\n"
-    else:
+    # Every step and reset writes this: each variant is one f-string, with few pieces built apart.
+    snake, other, dead = world.snake, world.other, "" if world.alive else ", dead"
+    if not other:
         enemy = "" if world.opponent == "none" else "Enemy: dead.\n"
-    eaten = f"Eaten: {world.apples_eaten} of {world.target_apples}."
-    if coords:
-        apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
-        return f"{you}{enemy}Apples at: {apples}. {eaten}"
-    return f"{you}{enemy}{eaten}"
+    elif coords:
+        enemy = f"Enemy: head at {coords[other[0]]}, length {len(other)}.\n"
+    else:
+        enemy = f"Enemy: length {len(other)}.\n"
+    if not coords:
+        return (
+            f"You: heading {DIRECTIONS[world.heading]}, length {len(snake)}{dead}.\n"
+            f"{enemy}Eaten: {world.apples_eaten} of {world.target_apples}."
+        )
+    apples = ", ".join([coords[a] for a in sorted(world.apples)]) or "none"
+    return (
+        f"You: head at {coords[snake[0]]}, heading {DIRECTIONS[world.heading]}, length {len(snake)}{dead}.\n"
+        f"{enemy}Apples at: {apples}. Eaten: {world.apples_eaten} of {world.target_apples}."
+    )
 
 
 def make_tiles(cell: int) -> np.ndarray:

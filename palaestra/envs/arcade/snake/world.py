@@ -6,14 +6,14 @@ occupies at the start of the turn (its own tail tip excepted, which moves away),
 head in the same cell. Eating an apple grows the snake by one and a new apple appears on a free cell.
 These rules make a move's deadliness depend only on the board, so "deadly" is exact.
 
-Cells are numbered ``y * size + x``; ``x`` grows to the right, ``y`` downwards.
+Cells are numbered ``y * size + x``; ``x`` grows to the right, ``y`` downwards. A snake is an
+``array("H")`` of its cells from head to tail: its bytes go into the state as they are.
 """
 
 from __future__ import annotations
 
 import functools
 from array import array
-from collections import deque
 
 import numpy as np
 
@@ -69,6 +69,14 @@ def _neighbour_table(size: int) -> tuple[tuple[int | None, ...], ...]:
 
 
 @functools.cache
+def _exit_table(size: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """For each cell, its neighbours on the board as (direction, cell), in direction order."""
+    return tuple(
+        tuple((d, cell) for d, cell in enumerate(row) if cell is not None) for row in _neighbour_table(size)
+    )
+
+
+@functools.cache
 def _placements(size: int) -> tuple[tuple[tuple[int, ...] | None, ...], ...]:
     """By heading, then by head cell: a straight snake of START_LENGTH with its head on that cell,
     heading that way, as its cells from head to tail and then the cell ahead of its head; None
@@ -120,10 +128,11 @@ class SnakeWorld:
         self.target_apples = target_apples
         self.rng = rng
         self.neighbours = _neighbour_table(size)
+        self.exits = _exit_table(size)
         self.distances = _distance_table(size)
         self.grid = bytearray(size * size)
-        self.snake: deque[int] = deque()
-        self.other: deque[int] = deque()
+        self.snake = array("H")
+        self.other = array("H")
         self.apples: list[int] = []
         self.heading = UP
         self.other_heading = UP
@@ -151,10 +160,11 @@ class SnakeWorld:
         world.size, world.opponent, world.target_apples = size, opponent, target_apples
         world.rng = rng if rng is not None else np.random.default_rng(0)
         world.neighbours = _neighbour_table(size)
+        world.exits = _exit_table(size)
         world.distances = _distance_table(size)
         world.grid = bytearray(size * size)
-        world.snake = deque(y * size + x for x, y in snake)
-        world.other = deque(y * size + x for x, y in other)
+        world.snake = array("H", [y * size + x for x, y in snake])
+        world.other = array("H", [y * size + x for x, y in other])
         world.apples = [y * size + x for x, y in apples]
         world.alive, world.apples_eaten = True, 0
         for body, head_code, body_code in ((world.snake, HEAD, BODY), (world.other, OTHER_HEAD, OTHER_BODY)):
@@ -171,7 +181,7 @@ class SnakeWorld:
         twin = SnakeWorld.__new__(SnakeWorld)
         twin.__dict__.update(self.__dict__)
         twin.grid = bytearray(self.grid)
-        twin.snake, twin.other, twin.apples = deque(self.snake), deque(self.other), list(self.apples)
+        twin.snake, twin.other, twin.apples = self.snake[:], self.other[:], list(self.apples)
         twin.rng = np.random.default_rng(0)
         return twin
 
@@ -217,13 +227,13 @@ class SnakeWorld:
             if other_dies:
                 for cell in other:
                     grid[cell] = EMPTY
-                other.clear()
+                del other[:]
             else:
                 self._advance(other, other_target, OTHER_HEAD, OTHER_BODY)
                 self.other_heading = other_dir
         return eaten, agent_dies
 
-    def _advance(self, body: deque[int], target: int, head_code: int, body_code: int) -> int:
+    def _advance(self, body: array, target: int, head_code: int, body_code: int) -> int:
         grid = self.grid
         ate = grid[target] == APPLE
         if ate:
@@ -231,7 +241,7 @@ class SnakeWorld:
         else:
             grid[body.pop()] = EMPTY
         grid[body[0]] = body_code
-        body.appendleft(target)
+        body.insert(0, target)  # a snake is a few cells: a short move of memory
         grid[target] = head_code
         if ate:
             self._spawn_apple()
@@ -239,49 +249,41 @@ class SnakeWorld:
 
     # -- the opponent's policies ----------------------------------------------------------------
     def _opponent_move(self) -> int:
-        safe = self._safe_moves_of_other()
-        if not safe:
-            return self.other_heading
         if self.opponent == "random":
-            return safe[self._randint(len(safe))]
-        return self.greedy_move(safe)
+            safe = self._safe_moves_of_other()
+            return safe[self._randint(len(safe))] if safe else self.other_heading
+        return self.greedy_move()
 
     def _safe_moves_of_other(self) -> list[int]:
         """The opponent's moves that are not deadly (as ``is_deadly(d, for_agent=False)``), in order."""
         grid, other = self.grid, self.other
         tail = other[-1]
-        return [
-            d
-            for d, target in enumerate(self.neighbours[other[0]])
-            if target is not None and (grid[target] < HEAD or target == tail)
-        ]
+        return [d for d, target in self.exits[other[0]] if grid[target] < HEAD or target == tail]
 
-    def greedy_move(self, safe: list[int] | None = None) -> int:
-        """The greedy opponent's move: the safe move that brings its head closest to an apple
-        (ties: first in DIRECTIONS). Deterministic, so an expert can predict it."""
-        if safe is None:
-            safe = self._safe_moves_of_other()
-        if not safe:
-            return self.other_heading
-        if len(safe) == 1 or not self.apples:
-            return safe[0]
-        targets, distances, apples = self.neighbours[self.other[0]], self.distances, self.apples
-        best, best_distance = safe[0], None
-        for d in safe:
-            distance = min(map(distances[targets[d]].__getitem__, apples))
-            if best_distance is None or distance < best_distance:
-                best, best_distance = d, distance
+    def greedy_move(self) -> int:
+        """The greedy opponent's move: the safe move that brings its head closest to an apple (ties,
+        or no apple: the first safe one in DIRECTIONS; no safe move: straight on). Deterministic, so an
+        expert can predict it."""
+        grid, other, apples, distances = self.grid, self.other, self.apples, self.distances
+        tail = other[-1]
+        best, best_distance = self.other_heading, 2 * MAX_SIZE  # farther than any two cells
+        for d, target in self.exits[other[0]]:  # safety and distance in one pass, no list of safe moves
+            if grid[target] < HEAD or target == tail:
+                distance = min(map(distances[target].__getitem__, apples)) if apples else 0
+                if distance < best_distance:
+                    best, best_distance = d, distance
         return best
 
     # -- set-up ---------------------------------------------------------------------------------
-    def _place_snake(self, body: deque[int], head_code: int, body_code: int, *, is_agent: bool) -> None:
+    def _place_snake(self, body: array, head_code: int, body_code: int, *, is_agent: bool) -> None:
         """A straight snake of START_LENGTH on free cells, heading away from its body, with a free
         cell ahead: a random heading and head cell, drawn again until they fit."""
-        grid, placements = self.grid, _placements(self.size)
-        while True:
-            heading = self._randint(4)
-            cells = placements[heading][self._randint(len(grid))]
-            if cells is not None and all(grid[c] == EMPTY for c in cells):
+        grid, placements, random = self.grid, _placements(self.size), self.rng.random
+        cell_count = len(grid)
+        while True:  # the draws of _randint, inlined: half a reset's time goes to drawing and placing
+            heading = int(random() * 4)
+            cells = placements[heading][int(random() * cell_count)]
+            if cells is not None and not any(map(grid.__getitem__, cells)):  # all EMPTY (0)
                 break
         cells = cells[:START_LENGTH]  # the cell ahead stays free
         body.extend(cells)
@@ -299,10 +301,11 @@ class SnakeWorld:
 
     def _spawn_apple(self) -> None:
         """An apple on a uniformly chosen free cell (by rejection while the board is mostly free)."""
-        cells = len(self.grid)
+        grid, random = self.grid, self.rng.random
+        cells = len(grid)
         for _ in range(16):
-            cell = self._randint(cells)
-            if self.grid[cell] == EMPTY:
+            cell = int(random() * cells)  # self._randint(cells), one call less
+            if grid[cell] == EMPTY:
                 break
         else:
             free = [i for i, code in enumerate(self.grid) if code == EMPTY]
@@ -314,17 +317,17 @@ class SnakeWorld:
 
     def state_bytes(self) -> bytes:
         """Canonical bytes of everything that decides the future: board, body orders, headings, count."""
-        return b"|".join(  # join takes the grid and the arrays as they are, with no copy to bytes first
+        return b"|".join(  # join takes the grid and the snakes' arrays as they are, with no copies
             (
                 self.grid,
-                array("H", self.snake),
-                array("H", self.other),
+                self.snake,
+                self.other,
                 bytes((self.heading, self.other_heading, self.alive, self.apples_eaten % 256)),
             )
         )
 
 
-def _heading(world: SnakeWorld, body: deque[int]) -> int:
+def _heading(world: SnakeWorld, body: array) -> int:
     """The direction from a snake's neck to its head."""
     for direction in range(4):
         if world.neighbour(body[1], direction) == body[0]:
