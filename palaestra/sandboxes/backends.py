@@ -176,8 +176,8 @@ class BwrapBackend(Backend):
         return argv
 
     def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
-        # bwrap tells its first process's pid on the info pipe, then that process waits on the
-        # block pipe before it starts ``argv``: the time to put both into the pids cgroup.
+        # bwrap tells its first process's pid (the namespace's init) on the info pipe, then that
+        # process waits on the block pipe before it starts ``argv``: the time to take a pidfd.
         (info_read, info_write), (block_read, block_write) = os.pipe(), os.pipe()
         group = self._group(limits)
         try:
@@ -212,11 +212,7 @@ class _BwrapSandboxed(Sandboxed):
         super().__init__(popen, work_dir, group)
         self._pidfd = self._namespace = None
         try:
-            with os.fdopen(info_fd, "rb") as info:  # bwrap closes it once the namespaces stand
-                if group is not None:
-                    # Moved while bwrap makes the namespaces: the first move into a group waits for
-                    # the kernel (an RCU grace period, milliseconds); the next one, below, does not.
-                    group.add(popen.pid)
+            with os.fdopen(info_fd, "rb") as info:  # written once bwrap has made the namespaces
                 text = info.read()
             if text:
                 info = json.loads(text)
@@ -224,9 +220,9 @@ class _BwrapSandboxed(Sandboxed):
                 # the kill, and it turns readable once that process and so its namespace are gone.
                 self._pidfd = os.pidfd_open(info["child-pid"])
                 self._namespace = f"pid:[{info['pid-namespace']}]"
-                if group is not None:
-                    group.add(info["child-pid"])
                 os.write(block_fd, b"go")
+                if group is not None:
+                    _join(group, info["child-pid"])
         finally:
             os.close(block_fd)  # without the go, bwrap's first process exits at once
 
@@ -260,6 +256,25 @@ class _BwrapSandboxed(Sandboxed):
     def exit_code(self) -> int:
         code = self.popen.returncode
         return 128 - code if code > 128 else code  # bwrap exits 128 + N when N killed its program
+
+
+def _join(group: PidsCgroup, init: int) -> None:
+    """Put the namespace's ``init`` and the worker it starts into ``group``, before the worker
+    gets its setup (so before any code of the agent's runs).
+
+    The first move into a group waits for the kernel (an RCU grace period, about 10 ms on a busy
+    machine), so bwrap is let go first and mounts and starts the interpreter meanwhile. ``init``
+    forks only the worker: after the move, in the group by birth; before it, among the children
+    read here once the move is done (the move waits for a fork under way).
+    """
+    try:
+        group.add(init)
+        with open(f"/proc/{init}/task/{init}/children") as file:
+            children = [int(pid) for pid in file.read().split()]
+        for child in children:
+            group.add(child)
+    except (ProcessLookupError, FileNotFoundError):
+        pass  # bwrap failed, or the worker died: the start reports it
 
 
 class ProcessBackend(Backend):
