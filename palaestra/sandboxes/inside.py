@@ -1,8 +1,9 @@
 """The program that runs inside a sandbox: it sets the limits, then runs the agent's code.
 
-The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <replies> <this
-module, compiled>`` and speaks to it in frames (a 4-byte big-endian length, then the message): fd 0
-brings requests in ``marshal`` form (the host is trusted); ``<replies>``, an inherited fd's number or
+The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <replies> <size>``;
+the bootstrap reads this module, compiled (``size`` bytes), from fd 0 and runs it. Then the host
+speaks to it in frames (a 4-byte big-endian length, then the message): fd 0 brings requests in
+``marshal`` form (the host is trusted); ``<replies>``, an inherited fd's number or
 a FIFO's path, takes replies in JSON (the host must not trust the sandbox, and ``marshal`` is not safe
 against crafted data). The agent's code runs in this very process, so a cell costs no process start;
 its stdout and stderr are the process's own fds 1 and 2, read by the host, and each cell ends them
