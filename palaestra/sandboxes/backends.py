@@ -75,6 +75,15 @@ class Sandboxed:
         """The program's exit code once it has ended: minus the signal that ended it, if one did."""
         return self.popen.returncode
 
+    def feed(self, data: bytes) -> None:
+        """Write ``data`` to the program's stdin; a program that died meanwhile is reported by the
+        start, which then gets no reply."""
+        try:
+            self.popen.stdin.write(data)
+            self.popen.stdin.flush()
+        except BrokenPipeError:
+            pass
+
 
 class Backend:
     name: str
@@ -87,12 +96,13 @@ class Backend:
             return "the host runs as root, where RLIMIT_NPROC does not bind, and cannot make a pids cgroup"
         return probe(self)
 
-    def start(self, argv_for: Callable[[str], list[str]], limits: Limits) -> Sandboxed:
+    def start(self, argv_for: Callable[[str], list[str]], limits: Limits, stdin: bytes) -> Sandboxed:
         """Start ``argv_for(replies)`` in a sandbox, ``replies`` naming where the program writes its
-        replies: here an inherited pipe's fd number."""
+        replies: here an inherited pipe's fd number. ``stdin`` goes to the program's stdin as soon
+        as it runs, so that it can read it while the sandbox is still being readied."""
         read, write = os.pipe()
         try:
-            sandboxed = self._start(argv_for(str(write)), limits, (write,))
+            sandboxed = self._start(argv_for(str(write)), limits, (write,), stdin)
         except BaseException:
             os.close(read)
             raise
@@ -101,7 +111,7 @@ class Backend:
         sandboxed.replies = read
         return sandboxed
 
-    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...], stdin: bytes) -> Sandboxed:
         raise NotImplementedError
 
     def rlimits(self, limits: Limits) -> dict[str, int]:
@@ -175,7 +185,7 @@ class BwrapBackend(Backend):
         argv += ["--remount-ro", "/", "--chdir", self.WORK_DIR]
         return argv
 
-    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...], stdin: bytes) -> Sandboxed:
         # bwrap tells its first process's pid (the namespace's init) on the info pipe, then that
         # process waits on the block pipe before it starts ``argv``: the time to take a pidfd.
         (info_read, info_write), (block_read, block_write) = os.pipe(), os.pipe()
@@ -199,7 +209,7 @@ class BwrapBackend(Backend):
         finally:
             os.close(info_write)
             os.close(block_read)
-        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write)
+        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write, stdin)
 
 
 NAMESPACE_END_WAIT = 0.05  # seconds for a killed bwrap sandbox to end by itself, before the sweeps
@@ -207,7 +217,13 @@ NAMESPACE_END_WAIT = 0.05  # seconds for a killed bwrap sandbox to end by itself
 
 class _BwrapSandboxed(Sandboxed):
     def __init__(
-        self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None, info_fd: int, block_fd: int
+        self,
+        popen: subprocess.Popen,
+        work_dir: str,
+        group: PidsCgroup | None,
+        info_fd: int,
+        block_fd: int,
+        stdin: bytes,
     ) -> None:
         super().__init__(popen, work_dir, group)
         self._pidfd = self._namespace = None
@@ -221,6 +237,7 @@ class _BwrapSandboxed(Sandboxed):
                 self._pidfd = os.pidfd_open(info["child-pid"])
                 self._namespace = f"pid:[{info['pid-namespace']}]"
                 os.write(block_fd, b"go")
+                self.feed(stdin)  # after the go: a pipe too small for it would wait for the reader
                 if group is not None:
                     _join(group, info["child-pid"])
         finally:
@@ -285,7 +302,7 @@ class ProcessBackend(Backend):
     isolates_files = False
     own_user_namespace = True
 
-    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...], stdin: bytes) -> Sandboxed:
         warnings.warn(
             "the 'process' sandbox backend limits resources only: the code can read and write the "
             "host's files, reach the network and signal the host's processes; use 'bwrap' for "
@@ -311,9 +328,11 @@ class ProcessBackend(Backend):
             if group is not None:
                 group.remove()
             raise
+        sandboxed = _PlainSandboxed(popen, work_dir, group)
+        sandboxed.feed(stdin)
         if group is not None:
             group.add(popen.pid)  # before the worker gets its setup, so before it runs any code
-        return _PlainSandboxed(popen, work_dir, group)
+        return sandboxed
 
 
 class _PlainSandboxed(Sandboxed):

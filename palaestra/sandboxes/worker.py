@@ -23,8 +23,8 @@ from palaestra.sandboxes.result import RunResult
 
 # The worker's code goes in compiled: compiling its source would cost every sandbox start a
 # millisecond or two. The sandbox runs this very interpreter, so the marshal format matches. It
-# goes in on stdin, ahead of the setup, and only its size on the command line: the interpreter
-# takes a millisecond to decode a command line as long as the code.
+# goes in on stdin as soon as the worker runs, ahead of the setup, and only its size on the command
+# line: the interpreter takes a millisecond to decode a command line as long as the code.
 INSIDE = marshal.dumps(compile((Path(__file__).parent / "inside.py").read_text(), "<string>", "exec"))
 BOOTSTRAP = """import marshal, posix, sys
 size, inside = int(sys.argv[3]), b""
@@ -120,6 +120,7 @@ class Worker:
         self.sandboxed = backend.start(
             lambda replies: [sys.executable, "-I", "-S", "-c", BOOTSTRAP, name, replies, str(len(INSIDE))],
             limits,
+            INSIDE,
         )
         self._replies = read = self.sandboxed.replies
         popen = self.sandboxed.popen
@@ -140,11 +141,7 @@ class Worker:
             "marker": self.marker,
             "user_namespace": backend.own_user_namespace,
         }
-        ready = (
-            self._write(INSIDE)
-            and self._send(setup)
-            and self._reply(time.monotonic() + STARTUP_TIMEOUT, ready=True)
-        )
+        ready = self._send(setup) and self._reply(time.monotonic() + STARTUP_TIMEOUT, ready=True)
         if not ready:
             self.kill()
             self._pump(time.monotonic() + DRAIN_TIMEOUT, lambda: all(stream.eof for stream in self.streams))
@@ -215,12 +212,8 @@ class Worker:
     # -- the protocol --------------------------------------------------------------------------
     def _send(self, message: dict) -> bool:
         data = marshal.dumps(message)
-        return self._write(struct.pack(">I", len(data)) + data)
-
-    def _write(self, data: bytes) -> bool:
-        """Write ``data`` to the worker's stdin; False if it cannot read it."""
         try:
-            self.sandboxed.popen.stdin.write(data)
+            self.sandboxed.popen.stdin.write(struct.pack(">I", len(data)) + data)
             self.sandboxed.popen.stdin.flush()
         except (BrokenPipeError, ValueError):  # the worker died, or was closed by another thread
             return False
