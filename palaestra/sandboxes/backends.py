@@ -228,7 +228,8 @@ class _BwrapSandboxed(Sandboxed):
         super().__init__(popen, work_dir, group)
         self._pidfd = self._namespace = None
         try:
-            with os.fdopen(info_fd, "rb") as info:  # written once bwrap has made the namespaces
+            _wait_for_hangup(info_fd)
+            with os.fdopen(info_fd, "rb") as info:
                 text = info.read()
             if text:
                 info = json.loads(text)
@@ -273,6 +274,15 @@ class _BwrapSandboxed(Sandboxed):
     def exit_code(self) -> int:
         code = self.popen.returncode
         return 128 - code if code > 128 else code  # bwrap exits 128 + N when N killed its program
+
+
+def _wait_for_hangup(fd: int) -> None:
+    """Wait until every writer of pipe ``fd`` has closed it. bwrap writes its info in pieces, once
+    it has made the namespaces: reading each as it comes would wake this process up to ten times
+    while bwrap still readies the sandbox, each a context switch on its way."""
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked: only the hang-up (or an error) ends the wait
+    poller.poll()
 
 
 def _join(group: PidsCgroup, init: int) -> None:
