@@ -4,6 +4,7 @@ limits resources (see ``docs/sandboxes.md`` for what each promises)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -296,12 +297,16 @@ def _join(group: PidsCgroup, init: int) -> None:
     """
     try:
         group.add(init)
+    except ProcessLookupError:
+        return  # bwrap failed: the start reports it
+    try:
         with open(f"/proc/{init}/task/{init}/children") as file:
             children = [int(pid) for pid in file.read().split()]
-        for child in children:
+    except FileNotFoundError:
+        return  # the namespace ended meanwhile, and with it the worker: the start reports it
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):  # the worker died: the start reports it
             group.add(child)
-    except (ProcessLookupError, FileNotFoundError):
-        pass  # bwrap failed, or the worker died: the start reports it
 
 
 class ProcessBackend(Backend):
