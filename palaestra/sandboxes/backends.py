@@ -8,6 +8,7 @@ import contextlib
 import functools
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -158,6 +159,11 @@ class BwrapBackend(Backend):
     own_user_namespace = False
     WORK_DIR = "/sandbox"
 
+    def rlimits(self, limits: Limits) -> dict[str, int]:
+        # Set by the host on the namespace's first process before it starts the program, which
+        # inherits them; the program need not import ``resource`` (a .so: 0.4 ms of each start).
+        return {}
+
     def unavailable_reason(self) -> str | None:
         if shutil.which("bwrap") is None:
             return "bubblewrap is not installed (apt install bubblewrap)"
@@ -210,7 +216,7 @@ class BwrapBackend(Backend):
         finally:
             os.close(info_write)
             os.close(block_read)
-        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write, stdin)
+        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write, stdin, limits.rlimits())
 
 
 NAMESPACE_END_WAIT = 0.05  # seconds for a killed bwrap sandbox to end by itself, before the sweeps
@@ -225,6 +231,7 @@ class _BwrapSandboxed(Sandboxed):
         info_fd: int,
         block_fd: int,
         stdin: bytes,
+        rlimits: dict[str, int],
     ) -> None:
         super().__init__(popen, work_dir, group)
         self._pidfd = self._namespace = None
@@ -238,12 +245,26 @@ class _BwrapSandboxed(Sandboxed):
                 # the kill, and it turns readable once that process and so its namespace are gone.
                 self._pidfd = os.pidfd_open(info["child-pid"])
                 self._namespace = f"pid:[{info['pid-namespace']}]"
+                self._limit(info["child-pid"], rlimits)
                 os.write(block_fd, b"go")
                 self.feed(stdin)  # after the go: a pipe too small for it would wait for the reader
                 if group is not None:
                     _join(group, info["child-pid"])
         finally:
             os.close(block_fd)  # without the go, bwrap's first process exits at once
+
+    def _limit(self, init: int, rlimits: dict[str, int]) -> None:
+        """Set ``rlimits`` (and no core files), hard and soft, on ``init``, which then starts the
+        program: so the program runs with them from its start."""
+        try:
+            resource.prlimit(init, resource.RLIMIT_CORE, (0, 0))
+            for name, value in rlimits.items():
+                resource.prlimit(init, getattr(resource, f"RLIMIT_{name.upper()}"), (value, value))
+        except ProcessLookupError:
+            pass  # bwrap failed: the start reports it
+        except (OSError, ValueError) as error:  # a hard limit of the host's below the sandbox's
+            self.kill()
+            raise SandboxError(f"the bwrap sandbox's limits cannot be set: {error}") from error
 
     def kill(self) -> None:
         if self._pidfd is None:

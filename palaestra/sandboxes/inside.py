@@ -15,12 +15,12 @@ little of it as it can, since imports are most of a cold sandbox's start: the js
 traceback and ast modules would each add several milliseconds, and even ``os`` a millisecond or
 two. So it speaks to the system through ``posix`` (built in, and already loaded: ``os`` is made on
 top of it) and imports the rest where it is needed: ``os`` to write input files, ``binascii`` to
-return written ones, ``ast`` in sessions, ``traceback`` after an exception.
+return written ones, ``ast`` in sessions, ``traceback`` after an exception, ``resource`` where the
+host has not set the limits itself (bwrap's sandboxes start with them).
 """
 
 import marshal
 import posix
-import resource
 import sys
 
 MAX_FRAME = 1 << 30
@@ -96,6 +96,11 @@ def enter_user_namespace():
 
 
 def set_limits(limits):
+    """Set ``limits``, and no core files; an empty ``limits`` means the host has set them all."""
+    if not limits:
+        return
+    import resource
+
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for name, value in limits.items():
         which = getattr(resource, f"RLIMIT_{name.upper()}")
