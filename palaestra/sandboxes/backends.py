@@ -276,6 +276,9 @@ class _BwrapSandboxed(Sandboxed):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             except ProcessLookupError:
                 pass  # already gone
+            # bwrap's own process too, outside the namespace: left alone, it would notice the
+            # namespace's end and exit only after it, one more wake-up in turn on a busy machine.
+            self.popen.kill()
             # With its first process the kernel ends the whole namespace (and lets no process fork
             # in it meanwhile), at once for a few processes. Many busy ones (a fork bomb's) compete
             # for the CPU with the kernel's work from inside, for seconds: if the namespace is
