@@ -4,9 +4,11 @@ limits resources (see ``docs/sandboxes.md`` for what each promises)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -75,6 +77,15 @@ class Sandboxed:
         """The program's exit code once it has ended: minus the signal that ended it, if one did."""
         return self.popen.returncode
 
+    def feed(self, data: bytes) -> None:
+        """Write ``data`` to the program's stdin; a program that died meanwhile is reported by the
+        start, which then gets no reply."""
+        try:
+            self.popen.stdin.write(data)
+            self.popen.stdin.flush()
+        except BrokenPipeError:
+            pass
+
 
 class Backend:
     name: str
@@ -87,12 +98,13 @@ class Backend:
             return "the host runs as root, where RLIMIT_NPROC does not bind, and cannot make a pids cgroup"
         return probe(self)
 
-    def start(self, argv_for: Callable[[str], list[str]], limits: Limits) -> Sandboxed:
+    def start(self, argv_for: Callable[[str], list[str]], limits: Limits, stdin: bytes) -> Sandboxed:
         """Start ``argv_for(replies)`` in a sandbox, ``replies`` naming where the program writes its
-        replies: here an inherited pipe's fd number."""
+        replies: here an inherited pipe's fd number. ``stdin`` goes to the program's stdin as soon
+        as it runs, so that it can read it while the sandbox is still being readied."""
         read, write = os.pipe()
         try:
-            sandboxed = self._start(argv_for(str(write)), limits, (write,))
+            sandboxed = self._start(argv_for(str(write)), limits, (write,), stdin)
         except BaseException:
             os.close(read)
             raise
@@ -101,7 +113,7 @@ class Backend:
         sandboxed.replies = read
         return sandboxed
 
-    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...], stdin: bytes) -> Sandboxed:
         raise NotImplementedError
 
     def rlimits(self, limits: Limits) -> dict[str, int]:
@@ -147,6 +159,11 @@ class BwrapBackend(Backend):
     own_user_namespace = False
     WORK_DIR = "/sandbox"
 
+    def rlimits(self, limits: Limits) -> dict[str, int]:
+        # Set by the host on the namespace's first process before it starts the program, which
+        # inherits them; the program need not import ``resource`` (a .so: 0.4 ms of each start).
+        return {}
+
     def unavailable_reason(self) -> str | None:
         if shutil.which("bwrap") is None:
             return "bubblewrap is not installed (apt install bubblewrap)"
@@ -175,9 +192,9 @@ class BwrapBackend(Backend):
         argv += ["--remount-ro", "/", "--chdir", self.WORK_DIR]
         return argv
 
-    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
-        # bwrap tells its first process's pid on the info pipe, then that process waits on the
-        # block pipe before it starts ``argv``: the time to put both into the pids cgroup.
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...], stdin: bytes) -> Sandboxed:
+        # bwrap tells its first process's pid (the namespace's init) on the info pipe, then that
+        # process waits on the block pipe before it starts ``argv``: the time to take a pidfd.
         (info_read, info_write), (block_read, block_write) = os.pipe(), os.pipe()
         group = self._group(limits)
         try:
@@ -199,7 +216,7 @@ class BwrapBackend(Backend):
         finally:
             os.close(info_write)
             os.close(block_read)
-        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write)
+        return _BwrapSandboxed(popen, self.WORK_DIR, group, info_read, block_write, stdin, limits.rlimits())
 
 
 NAMESPACE_END_WAIT = 0.05  # seconds for a killed bwrap sandbox to end by itself, before the sweeps
@@ -207,16 +224,20 @@ NAMESPACE_END_WAIT = 0.05  # seconds for a killed bwrap sandbox to end by itself
 
 class _BwrapSandboxed(Sandboxed):
     def __init__(
-        self, popen: subprocess.Popen, work_dir: str, group: PidsCgroup | None, info_fd: int, block_fd: int
+        self,
+        popen: subprocess.Popen,
+        work_dir: str,
+        group: PidsCgroup | None,
+        info_fd: int,
+        block_fd: int,
+        stdin: bytes,
+        rlimits: dict[str, int],
     ) -> None:
         super().__init__(popen, work_dir, group)
         self._pidfd = self._namespace = None
         try:
-            with os.fdopen(info_fd, "rb") as info:  # bwrap closes it once the namespaces stand
-                if group is not None:
-                    # Moved while bwrap makes the namespaces: the first move into a group waits for
-                    # the kernel (an RCU grace period, milliseconds); the next one, below, does not.
-                    group.add(popen.pid)
+            _wait_for_hangup(info_fd)
+            with os.fdopen(info_fd, "rb") as info:
                 text = info.read()
             if text:
                 info = json.loads(text)
@@ -224,11 +245,26 @@ class _BwrapSandboxed(Sandboxed):
                 # the kill, and it turns readable once that process and so its namespace are gone.
                 self._pidfd = os.pidfd_open(info["child-pid"])
                 self._namespace = f"pid:[{info['pid-namespace']}]"
-                if group is not None:
-                    group.add(info["child-pid"])
+                self._limit(info["child-pid"], rlimits)
                 os.write(block_fd, b"go")
+                self.feed(stdin)  # after the go: a pipe too small for it would wait for the reader
+                if group is not None:
+                    _join(group, info["child-pid"])
         finally:
             os.close(block_fd)  # without the go, bwrap's first process exits at once
+
+    def _limit(self, init: int, rlimits: dict[str, int]) -> None:
+        """Set ``rlimits`` (and no core files), hard and soft, on ``init``, which then starts the
+        program: so the program runs with them from its start."""
+        try:
+            resource.prlimit(init, resource.RLIMIT_CORE, (0, 0))
+            for name, value in rlimits.items():
+                resource.prlimit(init, getattr(resource, f"RLIMIT_{name.upper()}"), (value, value))
+        except ProcessLookupError:
+            pass  # bwrap failed: the start reports it
+        except (OSError, ValueError) as error:  # a hard limit of the host's below the sandbox's
+            self.kill()
+            raise SandboxError(f"the bwrap sandbox's limits cannot be set: {error}") from error
 
     def kill(self) -> None:
         if self._pidfd is None:
@@ -240,6 +276,9 @@ class _BwrapSandboxed(Sandboxed):
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             except ProcessLookupError:
                 pass  # already gone
+            # bwrap's own process too, outside the namespace: left alone, it would notice the
+            # namespace's end and exit only after it, one more wake-up in turn on a busy machine.
+            self.popen.kill()
             # With its first process the kernel ends the whole namespace (and lets no process fork
             # in it meanwhile), at once for a few processes. Many busy ones (a fork bomb's) compete
             # for the CPU with the kernel's work from inside, for seconds: if the namespace is
@@ -262,6 +301,38 @@ class _BwrapSandboxed(Sandboxed):
         return 128 - code if code > 128 else code  # bwrap exits 128 + N when N killed its program
 
 
+def _wait_for_hangup(fd: int) -> None:
+    """Wait until every writer of pipe ``fd`` has closed it. bwrap writes its info in pieces, once
+    it has made the namespaces: reading each as it comes would wake this process up to ten times
+    while bwrap still readies the sandbox, each a context switch on its way."""
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked: only the hang-up (or an error) ends the wait
+    poller.poll()
+
+
+def _join(group: PidsCgroup, init: int) -> None:
+    """Put the namespace's ``init`` and the worker it starts into ``group``, before the worker
+    gets its setup (so before any code of the agent's runs).
+
+    The first move into a group waits for the kernel (an RCU grace period, about 10 ms on a busy
+    machine), so bwrap is let go first and mounts and starts the interpreter meanwhile. ``init``
+    forks only the worker: after the move, in the group by birth; before it, among the children
+    read here once the move is done (the move waits for a fork under way).
+    """
+    try:
+        group.add(init)
+    except ProcessLookupError:
+        return  # bwrap failed: the start reports it
+    try:
+        with open(f"/proc/{init}/task/{init}/children") as file:
+            children = [int(pid) for pid in file.read().split()]
+    except FileNotFoundError:
+        return  # the namespace ended meanwhile, and with it the worker: the start reports it
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):  # the worker died: the start reports it
+            group.add(child)
+
+
 class ProcessBackend(Backend):
     """A plain process: rlimits, a process group, an empty environment and a temporary work
     directory; nothing hides the file system, the network or the host's processes from it."""
@@ -270,7 +341,7 @@ class ProcessBackend(Backend):
     isolates_files = False
     own_user_namespace = True
 
-    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...]) -> Sandboxed:
+    def _start(self, argv: list[str], limits: Limits, pass_fds: tuple[int, ...], stdin: bytes) -> Sandboxed:
         warnings.warn(
             "the 'process' sandbox backend limits resources only: the code can read and write the "
             "host's files, reach the network and signal the host's processes; use 'bwrap' for "
@@ -296,9 +367,11 @@ class ProcessBackend(Backend):
             if group is not None:
                 group.remove()
             raise
+        sandboxed = _PlainSandboxed(popen, work_dir, group)
+        sandboxed.feed(stdin)
         if group is not None:
             group.add(popen.pid)  # before the worker gets its setup, so before it runs any code
-        return _PlainSandboxed(popen, work_dir, group)
+        return sandboxed
 
 
 class _PlainSandboxed(Sandboxed):

@@ -106,7 +106,7 @@ class DockerBackend(Backend):
         argv += ["--mount", f"type=bind,source={channel_dir},target={CHANNEL_DIR},readonly"]
         return [*argv, image_name()]
 
-    def start(self, argv_for: Callable[[str], list[str]], limits: Limits) -> Sandboxed:
+    def start(self, argv_for: Callable[[str], list[str]], limits: Limits, stdin: bytes) -> Sandboxed:
         channel_dir = tempfile.mkdtemp(prefix="palaestra-channel-")
         try:
             os.chmod(channel_dir, 0o711)  # the container's user may open the FIFO, not list the folder
@@ -135,6 +135,7 @@ class DockerBackend(Backend):
             raise
         sandboxed = _ContainerSandboxed(popen, self.WORK_DIR, name, channel_dir)
         sandboxed.replies = replies
+        sandboxed.feed(stdin)
         return sandboxed
 
 

@@ -1,8 +1,9 @@
 """The program that runs inside a sandbox: it sets the limits, then runs the agent's code.
 
-The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <replies> <this
-module, compiled>`` and speaks to it in frames (a 4-byte big-endian length, then the message): fd 0
-brings requests in ``marshal`` form (the host is trusted); ``<replies>``, an inherited fd's number or
+The host starts it as ``python -I -S -c <bootstrap> palaestra-sandbox-of-<host pid> <replies> <size>``;
+the bootstrap reads this module, compiled (``size`` bytes), from fd 0 and runs it. Then the host
+speaks to it in frames (a 4-byte big-endian length, then the message): fd 0 brings requests in
+``marshal`` form (the host is trusted); ``<replies>``, an inherited fd's number or
 a FIFO's path, takes replies in JSON (the host must not trust the sandbox, and ``marshal`` is not safe
 against crafted data). The agent's code runs in this very process, so a cell costs no process start;
 its stdout and stderr are the process's own fds 1 and 2, read by the host, and each cell ends them
@@ -14,12 +15,12 @@ little of it as it can, since imports are most of a cold sandbox's start: the js
 traceback and ast modules would each add several milliseconds, and even ``os`` a millisecond or
 two. So it speaks to the system through ``posix`` (built in, and already loaded: ``os`` is made on
 top of it) and imports the rest where it is needed: ``os`` to write input files, ``binascii`` to
-return written ones, ``ast`` in sessions, ``traceback`` after an exception.
+return written ones, ``ast`` in sessions, ``traceback`` after an exception, ``resource`` where the
+host has not set the limits itself (bwrap's sandboxes start with them).
 """
 
 import marshal
 import posix
-import resource
 import sys
 
 MAX_FRAME = 1 << 30
@@ -95,6 +96,11 @@ def enter_user_namespace():
 
 
 def set_limits(limits):
+    """Set ``limits``, and no core files; an empty ``limits`` means the host has set them all."""
+    if not limits:
+        return
+    import resource
+
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for name, value in limits.items():
         which = getattr(resource, f"RLIMIT_{name.upper()}")
@@ -220,6 +226,9 @@ def main():
     posix.dup2(posix.open("/dev/null", posix.O_RDONLY), 0)
     posix.set_inheritable(requests, False)  # children the code starts must not speak the protocol
     posix.set_inheritable(replies, False)
+    # The first compile() builds the compiler's AST types (1.5 ms): done here, it overlaps whatever
+    # the host still does before it sends the setup (a pids cgroup's first move takes milliseconds).
+    compile("", "<warm-up>", "exec")
     setup = receive(requests)
     in_namespace = enter_user_namespace() if setup["user_namespace"] else False
     set_limits(setup["limits"])

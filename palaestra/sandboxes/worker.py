@@ -22,9 +22,15 @@ from palaestra.sandboxes.errors import SandboxError
 from palaestra.sandboxes.result import RunResult
 
 # The worker's code goes in compiled: compiling its source would cost every sandbox start a
-# millisecond or two. The sandbox runs this very interpreter, so the marshal format matches.
-INSIDE = marshal.dumps(compile((Path(__file__).parent / "inside.py").read_text(), "<string>", "exec")).hex()
-BOOTSTRAP = "import marshal, sys; exec(marshal.loads(bytes.fromhex(sys.argv[3])))"
+# millisecond or two. The sandbox runs this very interpreter, so the marshal format matches. It
+# goes in on stdin as soon as the worker runs, ahead of the setup, and only its size on the command
+# line: the interpreter takes a millisecond to decode a command line as long as the code.
+INSIDE = marshal.dumps(compile((Path(__file__).parent / "inside.py").read_text(), "<string>", "exec"))
+BOOTSTRAP = """import marshal, posix, sys
+size, inside = int(sys.argv[3]), b""
+while len(inside) < size:
+    inside += posix.read(0, size - len(inside)) or sys.exit("the worker's code was cut short")
+exec(marshal.loads(inside))"""
 STARTUP_TIMEOUT = 20.0  # starting a sandbox takes tens of ms; this only bounds a broken one
 EXIT_TIMEOUT = 1.0  # for a sandbox whose worker has died to exit by itself
 DRAIN_TIMEOUT = 0.2  # after a kill, to read what the code wrote before it; the pipes close at once
@@ -112,7 +118,9 @@ class Worker:
         # The name says, in ps, whose sandbox a process is (forks keep their parent's).
         name = f"palaestra-sandbox-of-{os.getpid()}"
         self.sandboxed = backend.start(
-            lambda replies: [sys.executable, "-I", "-S", "-c", BOOTSTRAP, name, replies, INSIDE], limits
+            lambda replies: [sys.executable, "-I", "-S", "-c", BOOTSTRAP, name, replies, str(len(INSIDE))],
+            limits,
+            INSIDE,
         )
         self._replies = read = self.sandboxed.replies
         popen = self.sandboxed.popen

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from palaestra.core.errors import EnvError
-from palaestra.sandboxes import RunResult, SandboxError, SandboxWarning, available_backends, run
+from palaestra.sandboxes import RunResult, SandboxError, SandboxWarning, available_backends, backends, run
 from palaestra.sandboxes.backends import BACKENDS, Limits, resolve, unavailable_reasons
 
 pytestmark = [pytest.mark.usefixtures("host_unaffected"), pytest.mark.filterwarnings("ignore::UserWarning")]
@@ -121,6 +121,22 @@ def test_a_backend_that_does_not_work_here_says_why(monkeypatch):
     with pytest.raises(SandboxError, match="'bwrap' sandbox backend does not work here: bubblewrap is not"):
         run("pass", backend="bwrap")
     assert issubclass(SandboxError, EnvError)  # a world failure, not the agent's fault
+
+
+@pytest.mark.skipif("bwrap" not in available_backends(), reason="bwrap does not work here")
+def test_limits_the_host_cannot_give_are_a_clear_error(monkeypatch):
+    # bwrap's sandbox gets its limits from the host, which may not raise a hard limit of its own
+    # above the sandbox's (root may: so the refusal is made up here).
+    prlimit = backends.resource.prlimit
+
+    def refused(pid, which, limits):
+        if which == backends.resource.RLIMIT_NOFILE:
+            raise PermissionError(1, "Operation not permitted")
+        return prlimit(pid, which, limits)
+
+    monkeypatch.setattr(backends.resource, "prlimit", refused)
+    with pytest.raises(SandboxError, match="bwrap sandbox's limits cannot be set: .*Operation not permitted"):
+        run("pass", backend="bwrap")
 
 
 @pytest.mark.parametrize(
