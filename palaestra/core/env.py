@@ -319,7 +319,7 @@ class TextEnv(gym.Env):
             self._new_episode(options)
             info = self._info()
             info[keys.INSTRUCTIONS] = self._instructions()
-            observation = self._observed = self._observation_of(self._describe())  # self._observation()
+            observation = self._observation()
         except Exception as error:
             self._release_after_failure()
             raise EnvError(
@@ -344,7 +344,7 @@ class TextEnv(gym.Env):
         try:
             reward, terminated = self._advance(parsed)
             info = self._info()
-            observation = self._observed = self._observation_of(self._describe())  # self._observation()
+            observation = self._observation()
             ended = None if terminated else self._truncation()
         except ActionError as err:  # the world's own parser refused the command, changing nothing
             return self._invalid_step(actor, str(err))
