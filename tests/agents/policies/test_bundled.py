@@ -17,8 +17,8 @@ BUNDLED = [policy.name for policy in policies()]
 AGENTS = ("random", "sft", "policy", "expert")
 
 
-def test_a_snake_policy_ships_and_all_fit_in_20_mb():
-    assert "Snake-Text-v0" in {get_policy(name).env_id for name in BUNDLED}
+def test_policies_for_two_games_ship_and_all_fit_in_20_mb():
+    assert {"Snake-Text-v0", "Tetris-Text-v0"} <= {get_policy(name).env_id for name in BUNDLED}
     assert sum(get_policy(name).size_bytes for name in BUNDLED) <= 20_000_000
 
 
